@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs the Debian packages syncmon needs to build, run and test.
+# Idempotent: when every package is already present it does nothing and takes well under a second.
+set -euo pipefail
+
+BUILD_PACKAGES=(
+  build-essential cmake ninja-build pkg-config git
+  libboost1.81-dev libssl-dev zlib1g-dev
+  prometheus-cpp-dev rapidjson-dev libsqlite3-dev sqlite3
+  libfmt-dev libspdlog-dev libyaml-cpp-dev libcli11-dev doctest-dev
+)
+TEST_PACKAGES=(
+  curl python3 prometheus
+  clang libclang-rt-14-dev
+)
+
+want=("${BUILD_PACKAGES[@]}")
+if [[ "${1:-}" == "--test" ]]; then
+  want+=("${TEST_PACKAGES[@]}")
+fi
+
+missing=()
+for pkg in "${want[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$pkg")
+  fi
+done
+
+if ((${#missing[@]} == 0)); then
+  exit 0
+fi
+
+if [[ $(id -u) -ne 0 ]]; then
+  SUDO=sudo
+else
+  SUDO=
+fi
+echo "install-deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

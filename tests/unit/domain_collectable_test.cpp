@@ -1,0 +1,57 @@
+#include <doctest/doctest.h>
+
+#include <sstream>
+
+#include <prometheus/text_serializer.h>
+
+#include "syncmon/domain_collectable.h"
+#include "test_support.h"
+
+namespace syncmon {
+namespace {
+
+std::string expose(const Aggregator& aggregator) {
+  std::ostringstream out;
+  prometheus::TextSerializer().Serialize(out, DomainCollectable(aggregator).Collect());
+  return out.str();
+}
+
+TEST_CASE("domain series are exposed under the SPEC's family names and labels") {
+  Aggregator aggregator(testing::default_aggregator_config());
+  testing::push_ok(aggregator, R"({"job": "j1", "providers": [{"provider": "vtex", "connection": "c1",
+      "request_total": 3, "request_success": 3, "request_response_time": [0.02]}],
+      "connections": [{"connection": "c1", "resource": "product", "resource_index_time": [12.5]}]})",
+                   1'764'841'200'500);
+  const std::string text = expose(aggregator);
+  CHECK(text.find("# TYPE syncmon_provider_request_total counter\n") != std::string::npos);
+  CHECK(text.find("syncmon_provider_request_total{provider=\"vtex\",connection=\"c1\"} 3") != std::string::npos);
+  CHECK(text.find("syncmon_provider_request_error_500_total{provider=\"vtex\",connection=\"c1\"} 0") != std::string::npos);
+  CHECK(text.find("# TYPE syncmon_provider_request_response_time_seconds histogram") != std::string::npos);
+  CHECK(text.find("syncmon_provider_request_response_time_seconds_count{provider=\"vtex\",connection=\"c1\"} 1") != std::string::npos);
+  CHECK(text.find("syncmon_connection_resource_index_time_seconds_bucket{connection=\"c1\",resource=\"product\",le=\"30") != std::string::npos);
+  CHECK(text.find("syncmon_job_pushes_total{job=\"j1\"} 1") != std::string::npos);
+  CHECK(text.find("syncmon_job_last_push_timestamp_seconds{job=\"j1\"} 1764841200.5") != std::string::npos);
+  // Families nobody pushed to are not shown.
+  CHECK(text.find("resource_delete_time") == std::string::npos);
+}
+
+TEST_CASE("a provider pushed without a connection has no connection label") {
+  Aggregator aggregator(testing::default_aggregator_config());
+  testing::push_ok(aggregator, R"({"providers": [{"provider": "totvs", "request_total": 1}]})");
+  CHECK(expose(aggregator).find("syncmon_provider_request_total{provider=\"totvs\"} 1") != std::string::npos);
+}
+
+TEST_CASE("the same state serializes to the same bytes whatever the push order") {
+  Aggregator first(testing::default_aggregator_config());
+  Aggregator second(testing::default_aggregator_config());
+  const char* a = R"({"providers": [{"provider": "a", "request_total": 1}]})";
+  const char* b = R"({"providers": [{"provider": "b", "request_total": 2}]})";
+  testing::push_ok(first, a);
+  testing::push_ok(first, b);
+  testing::push_ok(second, b);
+  testing::push_ok(second, a);
+  CHECK(expose(first) == expose(second));
+}
+
+}  // namespace
+}  // namespace syncmon
