@@ -1,0 +1,68 @@
+#include "api/metrics_handler.h"
+
+#include <sstream>
+
+#include <prometheus/text_serializer.h>
+
+#include "api/process_collector.h"
+#include "syncmon/build_info.h"
+#include "syncmon/domain_collectable.h"
+
+namespace syncmon::api {
+namespace {
+
+prometheus::MetricFamily gauge_family(std::string name, std::string help, double value,
+                                      std::vector<prometheus::ClientMetric::Label> labels = {}) {
+  prometheus::MetricFamily family{std::move(name), std::move(help), prometheus::MetricType::Gauge, {}};
+  prometheus::ClientMetric metric;
+  metric.label = std::move(labels);
+  metric.gauge.value = value;
+  family.metric.push_back(std::move(metric));
+  return family;
+}
+
+// Figures computed at scrape time rather than counted as they happen.
+std::vector<prometheus::MetricFamily> runtime_families(const Service& service) {
+  std::vector<prometheus::MetricFamily> families;
+  families.push_back(gauge_family("syncmond_build_info", "Version and build of the running syncmond; always 1.", 1,
+                                  {{"version", std::string(build_info::version())},
+                                   {"revision", std::string(build_info::revision())},
+                                   {"compiler", std::string(build_info::compiler())}}));
+  families.push_back(gauge_family("syncmond_ready", "1 once recovery has finished and pushes are accepted.",
+                                  service.ready.load() ? 1 : 0));
+  families.push_back(gauge_family("syncmond_series", "Domain series held (a histogram counts once).",
+                                  static_cast<double>(service.aggregator.series_count())));
+  families.push_back(gauge_family("syncmond_series_limit", "limits.max_series.",
+                                  static_cast<double>(service.aggregator.max_series())));
+  families.push_back(gauge_family("syncmond_open_connections", "HTTP connections open now.",
+                                  static_cast<double>(service.open_connections())));
+  return families;
+}
+
+}  // namespace
+
+std::string render_metrics(Service& service) {
+  std::vector<prometheus::MetricFamily> families = DomainCollectable(service.aggregator).Collect();
+  for (auto&& family : service.metrics.registry()->Collect()) {
+    families.push_back(std::move(family));
+  }
+  for (auto&& family : runtime_families(service)) {
+    families.push_back(std::move(family));
+  }
+  for (auto&& family : ProcessCollector().Collect()) {
+    families.push_back(std::move(family));
+  }
+  std::ostringstream out;
+  prometheus::TextSerializer().Serialize(out, families);
+  return std::move(out).str();
+}
+
+void register_metrics_routes(server::Router& router, Service& service) {
+  router.add(server::http::verb::get, "/metrics",
+             [&service](server::Request&& request, const server::PathParams&, server::Responder respond) {
+               respond(server::make_response(request, server::http::status::ok, render_metrics(service),
+                                             "text/plain; version=0.0.4; charset=utf-8"));
+             });
+}
+
+}  // namespace syncmon::api

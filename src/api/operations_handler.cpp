@@ -1,0 +1,88 @@
+#include "api/operations_handler.h"
+
+#include <ctime>
+
+#include <fmt/chrono.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "syncmon/build_info.h"
+
+namespace syncmon::api {
+namespace {
+
+using server::http::status;
+using server::http::verb;
+using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+
+void write_string(Writer& writer, std::string_view key, std::string_view value) {
+  writer.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
+  writer.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
+}
+
+std::string rfc3339(std::int64_t unix_ms) {
+  const std::time_t seconds = static_cast<std::time_t>(unix_ms / 1000);
+  return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:03}Z", fmt::gmtime(seconds), unix_ms % 1000);
+}
+
+std::string status_json(const Service& service) {
+  rapidjson::StringBuffer buffer;
+  Writer writer(buffer);
+  writer.StartObject();
+  write_string(writer, "status", "success");
+  writer.Key("data");
+  writer.StartObject();
+  writer.Key("build_information");
+  writer.StartObject();
+  write_string(writer, "version", build_info::version());
+  write_string(writer, "revision", build_info::revision());
+  write_string(writer, "compiler", build_info::compiler());
+  write_string(writer, "build_type", build_info::build_type());
+  writer.EndObject();
+  write_string(writer, "start_time", rfc3339(service.started_at_unix_ms));
+  writer.Key("uptime_seconds");
+  writer.Double(static_cast<double>(service.clock.now_unix_ms() - service.started_at_unix_ms) / 1000.0);
+  writer.Key("ready");
+  writer.Bool(service.ready.load());
+  writer.Key("series");
+  writer.Uint64(service.aggregator.series_count());
+  writer.Key("series_limit");
+  writer.Uint64(service.aggregator.max_series());
+  writer.Key("open_connections");
+  writer.Uint64(service.open_connections());
+  write_string(writer, "durability", service.config.durability == DurabilityMode::kAck ? "ack" : "snapshot");
+  // Snapshots arrive with the durability layer.
+  writer.Key("last_snapshot");
+  writer.Null();
+  writer.Key("backend");
+  writer.StartObject();
+  write_string(writer, "url", service.config.prometheus.url);
+  // The query proxy, which probes the backend, arrives with the time-series API.
+  writer.Key("reachable");
+  writer.Null();
+  writer.EndObject();
+  writer.EndObject();
+  writer.EndObject();
+  return {buffer.GetString(), buffer.GetSize()};
+}
+
+}  // namespace
+
+void register_operations_routes(server::Router& router, Service& service) {
+  router.add(verb::get, "/-/healthy", [](server::Request&& request, const server::PathParams&, server::Responder respond) {
+    respond(server::make_response(request, status::ok, "OK\n", "text/plain; charset=utf-8"));
+  });
+  router.add(verb::get, "/-/ready", [&service](server::Request&& request, const server::PathParams&, server::Responder respond) {
+    if (service.ready.load()) {
+      respond(server::make_response(request, status::ok, "OK\n", "text/plain; charset=utf-8"));
+    } else {
+      respond(server::make_response(request, status::service_unavailable, "Service Unavailable\n",
+                                    "text/plain; charset=utf-8"));
+    }
+  });
+  router.add(verb::get, "/api/v1/status", [&service](server::Request&& request, const server::PathParams&, server::Responder respond) {
+    respond(server::make_json_response(request, status::ok, status_json(service)));
+  });
+}
+
+}  // namespace syncmon::api

@@ -1,0 +1,154 @@
+// syncmond: flags, config, logging, wiring, run. Nothing else lives here.
+
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "api/metrics_handler.h"
+#include "api/operations_handler.h"
+#include "api/push_handler.h"
+#include "api/self_metrics.h"
+#include "api/service.h"
+#include "server/router.h"
+#include "server/server.h"
+#include "syncmon/aggregator.h"
+#include "syncmon/build_info.h"
+#include "syncmon/clock.h"
+#include "syncmon/config.h"
+#include "syncmon/listen_address.h"
+
+namespace {
+
+struct Flags {
+  std::string config_path;
+  std::string check_config_path;
+  std::string listen;
+  std::string data_dir;
+  std::string log_level;
+  bool version = false;
+};
+
+syncmon::Expected<syncmon::Config, std::string> effective_config(const Flags& flags) {
+  syncmon::Config config;
+  if (!flags.config_path.empty()) {
+    auto loaded = syncmon::load_config_file(flags.config_path);
+    if (!loaded) {
+      return syncmon::unexpected(loaded.error());
+    }
+    config = std::move(*loaded);
+  }
+  if (!flags.listen.empty()) config.listen = flags.listen;
+  if (!flags.data_dir.empty()) config.data_dir = flags.data_dir;
+  if (!flags.log_level.empty()) config.log_level = flags.log_level;
+  if (auto problem = syncmon::validate_config(config)) {
+    return syncmon::unexpected(*problem);
+  }
+  return config;
+}
+
+syncmon::server::ServerOptions server_options(const syncmon::Config& config) {
+  syncmon::server::ServerOptions options;
+  options.limits.max_body_bytes = config.limits.max_body_bytes;
+  options.limits.max_header_bytes = config.limits.max_header_bytes;
+  options.limits.max_connections = config.limits.max_connections;
+  options.limits.request_timeout = config.limits.request_timeout;
+  options.limits.idle_timeout = config.limits.idle_timeout;
+  options.io_threads = config.server.io_threads != 0 ? config.server.io_threads
+                                                      : std::max(1U, std::thread::hardware_concurrency());
+  options.shutdown_timeout = config.server.shutdown_timeout;
+  return options;
+}
+
+std::string endpoint_text(const boost::asio::ip::tcp::endpoint& endpoint) {
+  const auto address = endpoint.address();
+  return address.is_v6() ? fmt::format("[{}]:{}", address.to_string(), endpoint.port())
+                         : fmt::format("{}:{}", address.to_string(), endpoint.port());
+}
+
+int serve(const syncmon::Config& config) {
+  std::error_code ec;
+  std::filesystem::create_directories(config.data_dir, ec);
+  if (ec) {
+    spdlog::critical("cannot create data_dir {}: {}", config.data_dir, ec.message());
+    return 1;
+  }
+
+  syncmon::SystemClock clock;
+  syncmon::AggregatorConfig aggregator_config;
+  aggregator_config.provider_response_time_bounds = config.buckets.provider_response_time;
+  aggregator_config.connection_operation_time_bounds = config.buckets.connection_operation_time;
+  aggregator_config.max_series = config.limits.max_series;
+  aggregator_config.max_label_value_length = config.limits.max_label_value_length;
+  syncmon::Aggregator aggregator(aggregator_config);
+  syncmon::api::SelfMetrics metrics;
+  syncmon::api::Service service{config, aggregator, clock, metrics, clock.now_unix_ms()};
+
+  syncmon::server::Router router;
+  router.set_observer(&metrics);
+  syncmon::api::register_operations_routes(router, service);
+  syncmon::api::register_metrics_routes(router, service);
+  syncmon::api::register_push_routes(router, service);
+
+  const auto options = server_options(config);
+  syncmon::server::Server server(options, router);
+  try {
+    server.listen(*syncmon::parse_listen_address(config.listen));
+  } catch (const std::exception& error) {
+    spdlog::critical("{}", error.what());
+    return 1;
+  }
+  service.open_connections = [&server] { return server.open_connections(); };
+  server.on_shutdown([&service] { service.ready.store(false); });
+
+  spdlog::info("syncmond {} listening on {} with {} io threads, data in {}", syncmon::build_info::version(),
+               endpoint_text(server.local_endpoint()), options.io_threads, config.data_dir);
+  service.ready.store(true);
+  server.run();
+  spdlog::info("stopped");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"syncmond: receives sync-job metric pushes, aggregates them and serves them to Prometheus"};
+  Flags flags;
+  app.add_option("--config", flags.config_path, "YAML configuration file")->check(CLI::ExistingFile);
+  app.add_option("--check-config", flags.check_config_path, "Validate a configuration file and exit");
+  app.add_option("--listen", flags.listen, "host:port to serve on (overrides listen)");
+  app.add_option("--data-dir", flags.data_dir, "State directory (overrides data_dir)");
+  app.add_option("--log-level", flags.log_level, "trace|debug|info|warn|error|critical|off (overrides log_level)");
+  app.add_flag("--version", flags.version, "Print the version and exit");
+  CLI11_PARSE(app, argc, argv);
+
+  if (flags.version) {
+    std::cout << "syncmond " << syncmon::build_info::version() << " (" << syncmon::build_info::revision() << ", "
+              << syncmon::build_info::compiler() << ")\n";
+    return 0;
+  }
+  if (!flags.check_config_path.empty()) {
+    auto config = syncmon::load_config_file(flags.check_config_path);
+    if (!config) {
+      std::cerr << "syncmond: " << config.error() << "\n";
+      return 1;
+    }
+    std::cout << flags.check_config_path << ": OK\n";
+    return 0;
+  }
+
+  auto config = effective_config(flags);
+  if (!config) {
+    std::cerr << "syncmond: " << config.error() << "\n";
+    return 1;
+  }
+  auto logger = spdlog::stderr_color_mt("syncmond");
+  spdlog::set_default_logger(logger);
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %l %v");
+  spdlog::set_level(spdlog::level::from_str(config->log_level));
+  return serve(*config);
+}

@@ -1,0 +1,150 @@
+#include "server/router.h"
+
+#include <spdlog/spdlog.h>
+
+#include <fmt/format.h>
+
+namespace syncmon::server {
+namespace {
+
+std::vector<std::string_view> split_path(std::string_view path) {
+  std::vector<std::string_view> segments;
+  std::size_t start = 1;  // skip the leading '/'
+  while (start <= path.size()) {
+    const std::size_t end = path.find('/', start);
+    segments.push_back(path.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
+    if (end == std::string_view::npos) {
+      break;
+    }
+    start = end + 1;
+  }
+  return segments;
+}
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+}  // namespace
+
+bool percent_decode(std::string_view encoded, std::string& out) {
+  out.clear();
+  out.reserve(encoded.size());
+  for (std::size_t i = 0; i < encoded.size(); ++i) {
+    if (encoded[i] != '%') {
+      out.push_back(encoded[i]);
+      continue;
+    }
+    if (i + 2 >= encoded.size()) {
+      return false;
+    }
+    const int high = hex_value(encoded[i + 1]);
+    const int low = hex_value(encoded[i + 2]);
+    if (high < 0 || low < 0) {
+      return false;
+    }
+    out.push_back(static_cast<char>(high * 16 + low));
+    i += 2;
+  }
+  return true;
+}
+
+void Router::add(http::verb method, std::string pattern, Handler handler) {
+  Route route{method, pattern, {}, std::move(handler)};
+  for (std::string_view segment : split_path(pattern)) {
+    route.segments.emplace_back(segment);
+  }
+  routes_.push_back(std::move(route));
+}
+
+bool Router::match(const Route& route, const std::vector<std::string_view>& segments, PathParams& params,
+                   bool& bad_encoding) {
+  if (route.segments.size() != segments.size()) {
+    return false;
+  }
+  params.clear();
+  for (std::size_t i = 0; i < segments.size(); ++i) {
+    const std::string& expected = route.segments[i];
+    if (expected.size() > 2 && expected.front() == '{' && expected.back() == '}') {
+      std::string decoded;
+      if (!percent_decode(segments[i], decoded)) {
+        bad_encoding = true;
+        return false;
+      }
+      params.emplace(expected.substr(1, expected.size() - 2), std::move(decoded));
+    } else if (expected != segments[i]) {
+      return false;
+    }
+  }
+  return true;
+}
+
+void Router::route(Request&& request, Responder respond) const {
+  const auto started = std::chrono::steady_clock::now();
+  const std::string_view target = request.target();
+  const std::string_view path = target.substr(0, target.find('?'));
+
+  const Route* matched = nullptr;
+  std::string allowed;
+  bool bad_encoding = false;
+  PathParams params;
+  if (path.starts_with('/')) {
+    const auto segments = split_path(path);
+    for (const auto& candidate : routes_) {
+      PathParams candidate_params;
+      if (!match(candidate, segments, candidate_params, bad_encoding)) {
+        continue;
+      }
+      if (candidate.method == request.method()) {
+        matched = &candidate;
+        params = std::move(candidate_params);
+        break;
+      }
+      allowed += allowed.empty() ? "" : ", ";
+      allowed += std::string(http::to_string(candidate.method));
+    }
+  }
+
+  const std::string_view route_name = matched != nullptr ? std::string_view(matched->pattern) : "unmatched";
+  Responder observed = [observer = observer_, route_name, started, respond = std::move(respond)](Response&& response) {
+    if (observer != nullptr) {
+      observer->observe(route_name, response.result_int(), std::chrono::steady_clock::now() - started);
+    }
+    respond(std::move(response));
+  };
+
+  if (matched == nullptr) {
+    if (bad_encoding && allowed.empty()) {
+      observed(make_error_response(request, {400, "the path holds a malformed percent-encoding", "path", "invalid"}));
+    } else if (!allowed.empty()) {
+      Response response = make_error_response(
+          request, {405, fmt::format("{} is not allowed here; use {}", std::string(request.method_string()), allowed), "", "method"});
+      response.set(http::field::allow, allowed);
+      observed(std::move(response));
+    } else {
+      observed(make_error_response(request, {404, fmt::format("no route for {}", std::string(path.substr(0, 200))), "", "not_found"}));
+    }
+    return;
+  }
+  try {
+    matched->handler(std::move(request), params, observed);
+  } catch (const std::exception& error) {
+    // A handler bug must not take the daemon down; the client gets a 500 and the log the cause.
+    spdlog::error("handler for {} threw: {}", matched->pattern, error.what());
+    Request stub;
+    observed(make_error_response(stub, {500, "internal error", "", "internal"}));
+  }
+}
+
+std::vector<std::string> Router::describe() const {
+  std::vector<std::string> out;
+  for (const auto& route : routes_) {
+    out.push_back(fmt::format("{} {}", std::string(http::to_string(route.method)), route.pattern));
+  }
+  return out;
+}
+
+}  // namespace syncmon::server
