@@ -10,14 +10,21 @@ BUILD_PACKAGES=(
   libfmt-dev libspdlog-dev libyaml-cpp-dev libcli11-dev doctest-dev
 )
 TEST_PACKAGES=(
-  curl python3 prometheus
+  curl python3 python3-pytest prometheus
   clang libclang-rt-14-dev
 )
 
+BENCH_PACKAGES=(
+  curl python3 wrk hyperfine util-linux prometheus-pushgateway
+)
+
 want=("${BUILD_PACKAGES[@]}")
-if [[ "${1:-}" == "--test" ]]; then
-  want+=("${TEST_PACKAGES[@]}")
-fi
+case "${1:-}" in
+  --test) want+=("${TEST_PACKAGES[@]}") ;;
+  --bench) want+=("${BENCH_PACKAGES[@]}") ;;
+  "") ;;
+  *) echo "usage: install-deps.sh [--test|--bench]" >&2; exit 2 ;;
+esac
 
 missing=()
 for pkg in "${want[@]}"; do

@@ -29,7 +29,7 @@ std::vector<prometheus::MetricFamily> runtime_families(const Service& service) {
                                    {"revision", std::string(build_info::revision())},
                                    {"compiler", std::string(build_info::compiler())}}));
   families.push_back(gauge_family("syncmond_ready", "1 once recovery has finished and pushes are accepted.",
-                                  service.ready.load() ? 1 : 0));
+                                  service.ready() ? 1 : 0));
   families.push_back(gauge_family("syncmond_series", "Domain series held (a histogram counts once).",
                                   static_cast<double>(service.aggregator.series_count())));
   families.push_back(gauge_family("syncmond_series_limit", "limits.max_series.",

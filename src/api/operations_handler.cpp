@@ -43,7 +43,7 @@ std::string status_json(const Service& service) {
   writer.Key("uptime_seconds");
   writer.Double(static_cast<double>(service.clock.now_unix_ms() - service.started_at_unix_ms) / 1000.0);
   writer.Key("ready");
-  writer.Bool(service.ready.load());
+  writer.Bool(service.ready());
   writer.Key("series");
   writer.Uint64(service.aggregator.series_count());
   writer.Key("series_limit");
@@ -73,7 +73,7 @@ void register_operations_routes(server::Router& router, Service& service) {
     respond(server::make_response(request, status::ok, "OK\n", "text/plain; charset=utf-8"));
   });
   router.add(verb::get, "/-/ready", [&service](server::Request&& request, const server::PathParams&, server::Responder respond) {
-    if (service.ready.load()) {
+    if (service.ready()) {
       respond(server::make_response(request, status::ok, "OK\n", "text/plain; charset=utf-8"));
     } else {
       respond(server::make_response(request, status::service_unavailable, "Service Unavailable\n",

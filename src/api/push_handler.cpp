@@ -29,10 +29,10 @@ std::string accepted_json(const PushBatch& batch) {
 
 template <typename Parse>
 void handle_push(Service& service, const server::Request& request, const server::Responder& respond, Parse parse) {
-  if (!service.ready.load(std::memory_order_acquire)) {
+  if (!service.recovered.load(std::memory_order_acquire)) {
     service.metrics.count_push_rejected("not_ready");
     respond(server::make_error_response(
-        request, {503, "syncmond is not ready to accept pushes (starting up or shutting down)", "", "not_ready"}));
+        request, {503, "syncmond is still recovering its state; retry shortly", "", "not_ready"}));
     return;
   }
   auto batch = parse(request.body(), service.aggregator.push_schema());

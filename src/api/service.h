@@ -23,8 +23,13 @@ struct Service {
   const Clock& clock;
   SelfMetrics& metrics;
   std::int64_t started_at_unix_ms = 0;
-  // False until recovery has finished and again once a shutdown has begun.
-  std::atomic<bool> ready{false};
+  // Set once recovery has finished: from then on pushes are accepted, also while draining, so
+  // that a push already in flight at SIGTERM completes.
+  std::atomic<bool> recovered{false};
+  // Set when a shutdown begins; /-/ready turns 503 so that load balancers stop sending.
+  std::atomic<bool> draining{false};
+
+  bool ready() const { return recovered.load(std::memory_order_acquire) && !draining.load(std::memory_order_acquire); }
   std::function<std::size_t()> open_connections = [] { return std::size_t{0}; };
 };
 

@@ -103,11 +103,11 @@ int serve(const syncmon::Config& config) {
     return 1;
   }
   service.open_connections = [&server] { return server.open_connections(); };
-  server.on_shutdown([&service] { service.ready.store(false); });
+  server.on_shutdown([&service] { service.draining.store(true); });
 
   spdlog::info("syncmond {} listening on {} with {} io threads, data in {}", syncmon::build_info::version(),
                endpoint_text(server.local_endpoint()), options.io_threads, config.data_dir);
-  service.ready.store(true);
+  service.recovered.store(true);
   server.run();
   spdlog::info("stopped");
   return 0;

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Installs what the tests need, then builds and runs every test: units and integration tests
+# (plain and under ASan+UBSan), the concurrency tests under TSan, and a bounded fuzzing run.
+# SYNCMON_FUZZ_SECONDS (default 60) bounds each fuzz target.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+fuzz_seconds=${SYNCMON_FUZZ_SECONDS:-60}
+started=$SECONDS
+
+step() { printf '\n=== %s (%ds elapsed)\n' "$*" $((SECONDS - started)); }
+
+passed=0
+failed=0
+# Runs one build's ctest and adds its counts to the totals printed at the end.
+run_ctest() {
+  local build=$1 log
+  log=$(mktemp)
+  local status=0
+  ctest --test-dir "$root/build/$build" --output-on-failure 2>&1 | tee "$log" || status=$?
+  local total fails
+  total=$(sed -n 's/.*tests failed out of \([0-9]*\).*/\1/p' "$log" | tail -n 1)
+  fails=$(sed -n 's/.*, \([0-9]*\) tests failed out of.*/\1/p' "$log" | tail -n 1)
+  rm -f "$log"
+  passed=$((passed + ${total:-0} - ${fails:-0}))
+  failed=$((failed + ${fails:-0}))
+  if ((status != 0)) || [[ -z "$total" ]]; then
+    echo "ctest in build/$build failed"
+    echo "tests: $passed passed, $((failed > 0 ? failed : 1)) failed"
+    exit 1
+  fi
+}
+
+step "dependencies"
+bash "$root/scripts/install-deps.sh" --test
+
+step "build: dev"
+bash "$root/scripts/build.sh" dev
+step "tests: dev"
+run_ctest dev
+
+step "build: asan+ubsan"
+bash "$root/scripts/build.sh" asan
+step "tests: asan+ubsan"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 run_ctest asan
+
+step "build: tsan"
+bash "$root/scripts/build.sh" tsan
+step "tests: tsan"
+TSAN_OPTIONS=halt_on_error=1 run_ctest tsan
+
+step "build: fuzz"
+bash "$root/scripts/build.sh" fuzz
+step "fuzz: push parser for ${fuzz_seconds}s"
+corpus=$(mktemp -d)
+trap 'rm -rf "$corpus"' EXIT
+cp "$root"/tests/fuzz/corpus/push_parser/* "$corpus"/
+"$root/build/fuzz/tests/fuzz/push_parser_fuzz" -max_total_time="$fuzz_seconds" -max_len=16384 \
+  -print_final_stats=1 "$corpus" 2>&1 | tail -n 15
+
+step "all tests passed"
+echo "tests: $passed passed, $failed failed"
