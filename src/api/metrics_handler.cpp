@@ -7,13 +7,14 @@
 #include "api/process_collector.h"
 #include "syncmon/build_info.h"
 #include "syncmon/domain_collectable.h"
+#include "syncmon/help_text.h"
 
 namespace syncmon::api {
 namespace {
 
 prometheus::MetricFamily gauge_family(std::string name, std::string help, double value,
                                       std::vector<prometheus::ClientMetric::Label> labels = {}) {
-  prometheus::MetricFamily family{std::move(name), std::move(help), prometheus::MetricType::Gauge, {}};
+  prometheus::MetricFamily family{std::move(name), escape_help_text(help), prometheus::MetricType::Gauge, {}};
   prometheus::ClientMetric metric;
   metric.label = std::move(labels);
   metric.gauge.value = value;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 
+#include "syncmon/help_text.h"
+
 namespace syncmon {
 namespace {
 
@@ -52,7 +54,7 @@ std::vector<prometheus::MetricFamily> DomainCollectable::Collect() const {
     });
     prometheus::MetricFamily& family = families.emplace_back();
     family.name = std::string(info.name);
-    family.help = std::string(info.help);
+    family.help = escape_help_text(info.help);
     family.type = metric_type(info.kind);
     family.metric.reserve(members.size());
     for (const Series* series : members) {

@@ -5,6 +5,7 @@
 #include <prometheus/text_serializer.h>
 
 #include "syncmon/domain_collectable.h"
+#include "syncmon/help_text.h"
 #include "test_support.h"
 
 namespace syncmon {
@@ -51,6 +52,16 @@ TEST_CASE("the same state serializes to the same bytes whatever the push order")
   testing::push_ok(second, b);
   testing::push_ok(second, a);
   CHECK(expose(first) == expose(second));
+}
+
+TEST_CASE("HELP text is escaped before prometheus-cpp writes it verbatim") {
+  CHECK(escape_help_text("plain") == "plain");
+  CHECK(escape_help_text("a\\b\nc") == "a\\\\b\\nc");
+  prometheus::MetricFamily family{"x", escape_help_text("two\nlines"), prometheus::MetricType::Gauge, {}};
+  family.metric.emplace_back();
+  std::ostringstream out;
+  prometheus::TextSerializer().Serialize(out, {family});
+  CHECK(out.str().starts_with("# HELP x two\\nlines\n# TYPE x gauge\n"));
 }
 
 }  // namespace
