@@ -7,6 +7,7 @@
 // thread sees a (route, code) pair. prometheus-cpp's Histogram::Observe takes a per-series mutex.
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <string_view>
 
@@ -30,6 +31,8 @@ class SelfMetrics final : public server::RequestObserver {
   std::shared_ptr<prometheus::Registry> registry() const { return registry_; }
 
  private:
+  // Keys the per-thread caches; unlike the address, never reused by a later instance.
+  const std::uint64_t instance_id_;
   std::shared_ptr<prometheus::Registry> registry_;
   prometheus::Family<prometheus::Counter>& http_requests_;
   prometheus::Family<prometheus::Histogram>& http_request_duration_;
