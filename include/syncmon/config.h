@@ -54,6 +54,8 @@ struct Config {
   std::string log_level = "info";
   DurabilityMode durability = DurabilityMode::kAck;
   Duration snapshot_interval = std::chrono::seconds(10);
+  // How long an Idempotency-Key is remembered.
+  Duration idempotency_retention = std::chrono::hours(24);
 
   struct Prometheus {
     std::string url = "http://127.0.0.1:9090";

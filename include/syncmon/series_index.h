@@ -48,6 +48,10 @@ class Series {
   std::atomic<double>& sum() { return sum_; }
   const std::atomic<double>& sum() const { return sum_; }
 
+  // Changed since the last snapshot took it; new series start out changed.
+  void mark_changed() { changed_.store(true, std::memory_order_relaxed); }
+  bool take_changed() const { return changed_.exchange(false, std::memory_order_relaxed); }
+
  private:
   const Family family_;
   const std::string encoded_labels_;
@@ -56,6 +60,7 @@ class Series {
   std::atomic<std::uint64_t> value_{0};
   std::atomic<double> sum_{0.0};
   std::unique_ptr<std::atomic<std::uint64_t>[]> buckets_;
+  mutable std::atomic<bool> changed_{true};
 };
 
 class SeriesIndex {

@@ -35,6 +35,8 @@ std::vector<prometheus::MetricFamily> runtime_families(const Service& service) {
                                   static_cast<double>(service.aggregator.series_count())));
   families.push_back(gauge_family("syncmond_series_limit", "limits.max_series.",
                                   static_cast<double>(service.aggregator.max_series())));
+  families.push_back(gauge_family("syncmond_idempotency_keys", "Idempotency-Keys remembered.",
+                                  static_cast<double>(service.durable.idempotency_keys())));
   families.push_back(gauge_family("syncmond_open_connections", "HTTP connections open now.",
                                   static_cast<double>(service.open_connections())));
   return families;

@@ -51,9 +51,14 @@ std::string status_json(const Service& service) {
   writer.Key("open_connections");
   writer.Uint64(service.open_connections());
   write_string(writer, "durability", service.config.durability == DurabilityMode::kAck ? "ack" : "snapshot");
-  // Snapshots arrive with the durability layer.
-  writer.Key("last_snapshot");
-  writer.Null();
+  if (const std::int64_t last = service.durable.last_snapshot_unix_ms(); last > 0) {
+    write_string(writer, "last_snapshot", rfc3339(last));
+  } else {
+    writer.Key("last_snapshot");
+    writer.Null();
+  }
+  writer.Key("store_writable");
+  writer.Bool(service.durable.writable());
   writer.Key("backend");
   writer.StartObject();
   write_string(writer, "url", service.config.prometheus.url);

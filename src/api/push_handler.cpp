@@ -3,6 +3,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "syncmon/idempotency.h"
 #include "syncmon/push_parser.h"
 
 namespace syncmon::api {
@@ -27,28 +28,56 @@ std::string accepted_json(const PushBatch& batch) {
   return {buffer.GetString(), buffer.GetSize()};
 }
 
+// The stored response of the original push, marked as a replay: {..., "duplicate": true}.
+std::string as_duplicate(std::string_view original) {
+  std::string body(original.substr(0, original.rfind('}')));
+  body += R"(,"duplicate":true})";
+  return body;
+}
+
 template <typename Parse>
 void handle_push(Service& service, const server::Request& request, const server::Responder& respond, Parse parse) {
+  const auto reject = [&](const ApiError& error) {
+    service.metrics.count_push_rejected(error.reason);
+    respond(server::make_error_response(request, error));
+  };
   if (!service.recovered.load(std::memory_order_acquire)) {
-    service.metrics.count_push_rejected("not_ready");
-    respond(server::make_error_response(
-        request, {503, "syncmond is still recovering its state; retry shortly", "", "not_ready"}));
-    return;
+    return reject({503, "syncmond is still recovering its state; retry shortly", "", "not_ready"});
+  }
+  std::optional<std::string> key;
+  if (auto header = request.find("Idempotency-Key"); header != request.end()) {
+    const std::string_view value = header->value();
+    if (auto problem = idempotency_key_problem(value)) {
+      return reject({400, *problem, "Idempotency-Key", "invalid"});
+    }
+    key.emplace(value);
   }
   auto batch = parse(request.body(), service.aggregator.push_schema());
   if (!batch) {
-    service.metrics.count_push_rejected(batch.error().reason);
-    respond(server::make_error_response(request, batch.error()));
-    return;
+    return reject(batch.error());
   }
   batch->received_at_unix_ms = service.clock.now_unix_ms();
-  if (auto error = service.aggregator.apply(*batch)) {
-    service.metrics.count_push_rejected(error->reason);
-    respond(server::make_error_response(request, *error));
-    return;
+  const std::uint64_t observations = batch->observation_count();
+  store::PushSubmission submission{std::move(*batch), {}, std::move(key), 0};
+  submission.accepted_body = accepted_json(submission.batch);
+  if (submission.idempotency_key) {
+    submission.fingerprint = fingerprint(request.target(), request.body());
   }
-  service.metrics.count_push_accepted(batch->observation_count());
-  respond(server::make_json_response(request, status::ok, accepted_json(*batch)));
+  // The answer may come from the durability thread once the journal commit is on disk; the
+  // request is copied into the callback for the response's version and keep-alive only.
+  auto head = std::make_shared<server::Request>(request.base(), std::string());
+  service.durable.submit(std::move(submission), [&service, respond, head, observations](store::PushOutcome outcome) {
+    if (outcome.error) {
+      service.metrics.count_push_rejected(outcome.error->reason);
+      respond(server::make_error_response(*head, *outcome.error));
+      return;
+    }
+    if (!outcome.duplicate) {
+      service.metrics.count_push_accepted(observations);
+    }
+    respond(server::make_json_response(*head, status::ok,
+                                       outcome.duplicate ? as_duplicate(outcome.body) : std::move(outcome.body)));
+  });
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include <functional>
 
 #include "api/self_metrics.h"
+#include "store/durable_state.h"
 #include "syncmon/aggregator.h"
 #include "syncmon/clock.h"
 #include "syncmon/config.h"
@@ -22,6 +23,7 @@ struct Service {
   Aggregator& aggregator;
   const Clock& clock;
   SelfMetrics& metrics;
+  store::DurableState& durable;
   std::int64_t started_at_unix_ms = 0;
   // Set once recovery has finished: from then on pushes are accepted, also while draining, so
   // that a push already in flight at SIGTERM completes.

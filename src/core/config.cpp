@@ -250,6 +250,7 @@ Config read_config(const YAML::Node& root) {
     reject("durability", fmt::format("\"{}\" is not ack or snapshot", durability));
   }
   top.read_duration("snapshot_interval", config.snapshot_interval);
+  top.read_duration("idempotency_retention", config.idempotency_retention);
 
   {
     MappingReader prometheus(top.take("prometheus"), "prometheus");

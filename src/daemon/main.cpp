@@ -16,6 +16,8 @@
 #include "api/service.h"
 #include "server/router.h"
 #include "server/server.h"
+#include "store/durable_state.h"
+#include "store/state_store.h"
 #include "syncmon/aggregator.h"
 #include "syncmon/build_info.h"
 #include "syncmon/clock.h"
@@ -83,8 +85,6 @@ bool refuse_unbuilt_features(const syncmon::Config& config) {
     spdlog::critical("tls: TLS is not built into this version yet; remove tls.cert_file and tls.key_file");
     return true;
   }
-  spdlog::warn("durability: this version keeps state in memory only; a restart loses it (journal and "
-               "snapshots are next)");
   if (!config.registry.auto_register) {
     spdlog::warn("registry.auto_register: false is not enforced yet; pushes for unknown providers are accepted");
   }
@@ -98,7 +98,7 @@ int serve(const syncmon::Config& config) {
   std::error_code ec;
   std::filesystem::create_directories(config.data_dir, ec);
   if (ec) {
-    spdlog::critical("cannot create data_dir {}: {}", config.data_dir, ec.message());
+    spdlog::critical("data_dir: cannot create {}: {}", config.data_dir, ec.message());
     return 1;
   }
 
@@ -110,7 +110,24 @@ int serve(const syncmon::Config& config) {
   aggregator_config.max_label_value_length = config.limits.max_label_value_length;
   syncmon::Aggregator aggregator(aggregator_config);
   syncmon::api::SelfMetrics metrics;
-  syncmon::api::Service service{config, aggregator, clock, metrics, clock.now_unix_ms()};
+
+  // Recovery finishes before the port opens, so /-/ready is never 200 on half a state.
+  std::unique_ptr<syncmon::store::StateStore> state_store;
+  std::unique_ptr<syncmon::store::DurableState> durable;
+  try {
+    state_store = std::make_unique<syncmon::store::StateStore>(config.data_dir, config.durability, config.buckets);
+    durable = std::make_unique<syncmon::store::DurableState>(
+        aggregator, *state_store, clock,
+        syncmon::store::DurabilityOptions{config.durability, config.snapshot_interval, config.idempotency_retention},
+        *metrics.registry());
+    durable->recover();
+  } catch (const std::exception& error) {
+    spdlog::critical("{}", error.what());
+    return 1;
+  }
+  durable->start();
+
+  syncmon::api::Service service{config, aggregator, clock, metrics, *durable, clock.now_unix_ms()};
 
   syncmon::server::Router router;
   router.set_observer(&metrics);
@@ -124,6 +141,7 @@ int serve(const syncmon::Config& config) {
     server.listen(*syncmon::parse_listen_address(config.listen));
   } catch (const std::exception& error) {
     spdlog::critical("{}", error.what());
+    durable->stop();
     return 1;
   }
   service.open_connections = [&server] { return server.open_connections(); };
@@ -133,6 +151,7 @@ int serve(const syncmon::Config& config) {
                endpoint_text(server.local_endpoint()), options.io_threads, config.data_dir);
   service.recovered.store(true);
   server.run();
+  durable->stop();  // the final snapshot, after every in-flight push has been answered
   spdlog::info("stopped");
   return 0;
 }

@@ -1,0 +1,231 @@
+#include "store/state_store.h"
+
+#include <sqlite3.h>
+
+#include <filesystem>
+
+#include <fmt/format.h>
+
+namespace syncmon::store {
+namespace {
+
+// Migration N takes the schema from version N to N+1; a database is never rewritten backwards.
+constexpr const char* kMigrations[] = {
+    R"sql(
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+    CREATE TABLE series (
+      family INTEGER NOT NULL,
+      labels BLOB NOT NULL,
+      value INTEGER NOT NULL,
+      sum REAL NOT NULL,
+      buckets BLOB NOT NULL,
+      PRIMARY KEY (family, labels)) WITHOUT ROWID;
+    CREATE TABLE journal (seq INTEGER PRIMARY KEY, batch BLOB NOT NULL);
+    CREATE TABLE idempotency_keys (
+      key TEXT PRIMARY KEY,
+      fingerprint INTEGER NOT NULL,
+      response TEXT NOT NULL,
+      created_at_ms INTEGER NOT NULL) WITHOUT ROWID;
+    )sql",
+};
+static_assert(std::size(kMigrations) == kSchemaVersion);
+
+constexpr const char* kInsertJournal = "INSERT INTO journal (seq, batch) VALUES (?1, ?2)";
+constexpr const char* kInsertKey =
+    "INSERT OR REPLACE INTO idempotency_keys (key, fingerprint, response, created_at_ms) VALUES (?1, ?2, ?3, ?4)";
+constexpr const char* kUpsertSeries =
+    "INSERT OR REPLACE INTO series (family, labels, value, sum, buckets) VALUES (?1, ?2, ?3, ?4, ?5)";
+
+std::string encode_buckets(const std::vector<std::uint64_t>& buckets) {
+  std::string out(buckets.size() * 8, '\0');
+  for (std::size_t i = 0; i < buckets.size(); ++i) {
+    for (int b = 0; b < 8; ++b) {
+      out[i * 8 + b] = static_cast<char>(buckets[i] >> (8 * b));
+    }
+  }
+  return out;
+}
+
+std::vector<std::uint64_t> decode_buckets(std::string_view bytes) {
+  std::vector<std::uint64_t> buckets(bytes.size() / 8);
+  for (std::size_t i = 0; i < buckets.size(); ++i) {
+    for (int b = 0; b < 8; ++b) {
+      buckets[i] |= static_cast<std::uint64_t>(static_cast<unsigned char>(bytes[i * 8 + b])) << (8 * b);
+    }
+  }
+  return buckets;
+}
+
+std::string describe_bounds(const std::vector<double>& bounds) {
+  std::string out;
+  for (double bound : bounds) {
+    out += fmt::format("{}{}", out.empty() ? "" : " ", bound);
+  }
+  return out;
+}
+
+std::string single_text(Database& db, const char* sql) {
+  Statement statement(db, sql);
+  return statement.step() ? std::string(statement.column_text(0)) : std::string();
+}
+
+}  // namespace
+
+StateStore::StateStore(const std::string& data_dir, DurabilityMode mode, const Config::Buckets& buckets)
+    : path_((std::filesystem::path(data_dir) / "syncmon.db").string()) {
+  const bool exists = std::filesystem::exists(path_);
+  const std::string advice = fmt::format(
+      "syncmond has not changed the file. Restore it from a backup, or move it aside to start with an "
+      "empty state (mv {0} {0}.broken)",
+      path_);
+  try {
+    db_ = std::make_unique<Database>(path_, /*create=*/!exists);
+    // Reading the schema is the first access: a file that is not a database fails here.
+    const int version = std::stoi(single_text(*db_, "PRAGMA user_version"));
+    if (version > kSchemaVersion) {
+      throw StoreError(fmt::format("{} was written by a newer syncmond (schema version {}; this one knows up to "
+                                   "{}). Run the newer syncmond, or restore a backup made for this version. {}",
+                                   path_, version, kSchemaVersion, advice));
+    }
+    if (exists) {
+      const std::string check = single_text(*db_, "PRAGMA quick_check");
+      if (check != "ok") {
+        throw StoreError(fmt::format("{} is damaged (quick_check: {}). {}", path_, check, advice));
+      }
+    }
+    db_->exec("PRAGMA journal_mode=WAL");
+    // ack: every commit reaches the disk before its pushes are answered.
+    db_->exec(mode == DurabilityMode::kAck ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+    migrate();
+    check_buckets(buckets);
+  } catch (const SqliteError& error) {
+    if (error.code() == SQLITE_NOTADB || error.code() == SQLITE_CORRUPT) {
+      throw StoreError(fmt::format("{} is not a valid syncmon database ({}). {}", path_, error.what(), advice));
+    }
+    throw StoreError(fmt::format("cannot use {}: {}", path_, error.what()));
+  }
+  insert_journal_ = std::make_unique<Statement>(*db_, kInsertJournal);
+  insert_key_ = std::make_unique<Statement>(*db_, kInsertKey);
+  upsert_series_ = std::make_unique<Statement>(*db_, kUpsertSeries);
+}
+
+void StateStore::migrate() {
+  const int version = std::stoi(single_text(*db_, "PRAGMA user_version"));
+  for (int next = version; next < kSchemaVersion; ++next) {
+    in_transaction(*db_, [&] {
+      db_->exec(kMigrations[next]);
+      db_->exec(fmt::format("PRAGMA user_version = {}", next + 1));
+    });
+  }
+}
+
+void StateStore::check_buckets(const Config::Buckets& buckets) {
+  const std::pair<const char*, const std::vector<double>*> layouts[] = {
+      {"buckets.provider_response_time", &buckets.provider_response_time},
+      {"buckets.connection_operation_time", &buckets.connection_operation_time}};
+  Statement read(*db_, "SELECT value FROM meta WHERE key = ?1");
+  Statement write(*db_, "INSERT INTO meta (key, value) VALUES (?1, ?2)");
+  for (const auto& [key, bounds] : layouts) {
+    const std::string configured = describe_bounds(*bounds);
+    read.bind_text(1, key);
+    if (read.step()) {
+      const std::string stored(read.column_text(0));
+      read.reset();
+      if (stored != configured) {
+        throw StoreError(fmt::format("{}: the configured bounds ({}) differ from those of the histograms stored in "
+                                     "{} ({}); stored histograms cannot be re-bucketed. Configure the stored "
+                                     "bounds again, or move {} aside to start empty",
+                                     key, configured, path_, stored, path_));
+      }
+    } else {
+      read.reset();
+      write.bind_text(1, key).bind_text(2, configured).run();
+    }
+  }
+}
+
+StoredState StateStore::load() {
+  StoredState state;
+  Statement meta(*db_, "SELECT key, value FROM meta");
+  while (meta.step()) {
+    const std::string_view key = meta.column_text(0);
+    if (key == "snapshot_seq") {
+      state.snapshot_seq = std::stoll(std::string(meta.column_text(1)));
+    } else if (key == "last_snapshot_ms") {
+      state.last_snapshot_unix_ms = std::stoll(std::string(meta.column_text(1)));
+    }
+  }
+  Statement series(*db_, "SELECT family, labels, value, sum, buckets FROM series");
+  while (series.step()) {
+    SeriesState& item = state.series.emplace_back();
+    const auto family = series.column_int64(0);
+    if (family < 0 || family >= static_cast<std::int64_t>(kFamilyCount)) {
+      throw StoreError(fmt::format("{} holds a series of unknown family {}; was it written by another program?",
+                                   path_, family));
+    }
+    item.family = static_cast<Family>(family);
+    item.encoded_labels = std::string(series.column_blob(1));
+    item.value = static_cast<std::uint64_t>(series.column_int64(2));
+    item.sum = series.column_double(3);
+    item.buckets = decode_buckets(series.column_blob(4));
+  }
+  Statement keys(*db_, "SELECT key, fingerprint, response, created_at_ms FROM idempotency_keys");
+  while (keys.step()) {
+    state.keys.push_back({std::string(keys.column_text(0)), static_cast<std::uint64_t>(keys.column_int64(1)),
+                          std::string(keys.column_text(2)), keys.column_int64(3)});
+  }
+  Statement journal(*db_, "SELECT seq, batch FROM journal WHERE seq > ?1 ORDER BY seq");
+  journal.bind(1, state.snapshot_seq);
+  while (journal.step()) {
+    state.journal.push_back({journal.column_int64(0), std::string(journal.column_blob(1))});
+  }
+  return state;
+}
+
+void StateStore::insert_keys(const std::vector<IdempotencyRecord>& keys) {
+  for (const auto& record : keys) {
+    insert_key_->bind_text(1, record.key)
+        .bind(2, static_cast<std::int64_t>(record.fingerprint))
+        .bind_text(3, record.response)
+        .bind(4, record.created_at_unix_ms)
+        .run();
+  }
+}
+
+void StateStore::append_journal(const std::vector<JournalRecord>& records, const std::vector<IdempotencyRecord>& keys) {
+  in_transaction(*db_, [&] {
+    for (const auto& record : records) {
+      insert_journal_->bind(1, record.seq).bind_blob(2, record.batch).run();
+    }
+    insert_keys(keys);
+  });
+}
+
+void StateStore::write_snapshot(const std::vector<SeriesState>& changed, const std::vector<IdempotencyRecord>& keys,
+                                std::int64_t through_seq, std::int64_t now_unix_ms, std::int64_t keys_expire_before_ms) {
+  in_transaction(*db_, [&] {
+    for (const auto& series : changed) {
+      upsert_series_->bind(1, static_cast<std::int64_t>(series.family))
+          .bind_blob(2, series.encoded_labels)
+          .bind(3, static_cast<std::int64_t>(series.value))
+          .bind(4, series.sum)
+          .bind_blob(5, encode_buckets(series.buckets))
+          .run();
+    }
+    insert_keys(keys);
+    Statement set_meta(*db_, "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)");
+    set_meta.bind_text(1, "snapshot_seq").bind_text(2, std::to_string(through_seq)).run();
+    set_meta.bind_text(1, "last_snapshot_ms").bind_text(2, std::to_string(now_unix_ms)).run();
+    Statement compact(*db_, "DELETE FROM journal WHERE seq <= ?1");
+    compact.bind(1, through_seq).run();
+    Statement expire(*db_, "DELETE FROM idempotency_keys WHERE created_at_ms < ?1");
+    expire.bind(1, keys_expire_before_ms).run();
+  });
+  // Keep the WAL from growing without bound; a failure here loses nothing.
+  try {
+    db_->exec("PRAGMA wal_checkpoint(PASSIVE)");
+  } catch (const SqliteError&) {
+  }
+}
+
+}  // namespace syncmon::store

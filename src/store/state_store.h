@@ -1,0 +1,71 @@
+#pragma once
+// <data_dir>/syncmon.db: a versioned schema, the journal of acknowledged batches, snapshots of
+// every series, and the Idempotency-Keys. SQL lives here and nowhere else.
+//
+// Thread safety: none; the durability thread owns the store after recovery.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "store/sqlite.h"
+#include "syncmon/aggregator.h"
+#include "syncmon/config.h"
+#include "syncmon/idempotency.h"
+
+namespace syncmon::store {
+
+// A problem an admin must act on (corrupt file, newer schema, changed buckets): the message says
+// what and how. The file is left untouched.
+class StoreError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+inline constexpr int kSchemaVersion = 1;
+
+struct JournalRecord {
+  std::int64_t seq = 0;
+  std::string batch;  // encode_batch()
+};
+
+struct StoredState {
+  std::vector<SeriesState> series;
+  std::vector<IdempotencyRecord> keys;
+  std::vector<JournalRecord> journal;  // after the snapshot, in order
+  std::int64_t snapshot_seq = 0;
+  std::int64_t last_snapshot_unix_ms = 0;
+};
+
+class StateStore {
+ public:
+  // Opens (or creates) <data_dir>/syncmon.db, migrates an older schema, and checks that the
+  // stored histograms have the configured buckets. Throws StoreError.
+  StateStore(const std::string& data_dir, DurabilityMode mode, const Config::Buckets& buckets);
+
+  const std::string& path() const { return path_; }
+  StoredState load();
+
+  // One transaction: the batches and the keys that came with them. Throws SqliteError; then
+  // nothing of it is stored.
+  void append_journal(const std::vector<JournalRecord>& records, const std::vector<IdempotencyRecord>& keys);
+
+  // One transaction: upsert the changed series, store the keys, drop journal records up to
+  // `through_seq` and keys created before `keys_expire_before_ms`. Throws SqliteError.
+  void write_snapshot(const std::vector<SeriesState>& changed, const std::vector<IdempotencyRecord>& keys,
+                      std::int64_t through_seq, std::int64_t now_unix_ms, std::int64_t keys_expire_before_ms);
+
+ private:
+  void migrate();
+  void check_buckets(const Config::Buckets& buckets);
+  void insert_keys(const std::vector<IdempotencyRecord>& keys);
+
+  std::string path_;
+  std::unique_ptr<Database> db_;
+  std::unique_ptr<Statement> insert_journal_;
+  std::unique_ptr<Statement> insert_key_;
+  std::unique_ptr<Statement> upsert_series_;
+};
+
+}  // namespace syncmon::store
