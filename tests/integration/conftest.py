@@ -21,11 +21,15 @@ START_TIMEOUT_S = 15
 class Daemon:
     """One running syncmond; its stderr is collected in the background."""
 
-    def __init__(self, tmp_path: Path, config_text: str = "", extra_args=()):
+    def __init__(self, tmp_path: Path, config_text: str = "", extra_args=(), data_dir=None, on_start=None):
         assert SYNCMOND and Path(SYNCMOND).exists(), "set SYNCMOND to the syncmond binary"
+        self.directory = tmp_path
+        self.config_text = config_text
+        self.extra_args = tuple(extra_args)
+        self.on_start = on_start
         self.config_path = tmp_path / "syncmon.yml"
         self.config_path.write_text(config_text)
-        self.data_dir = tmp_path / "data"
+        self.data_dir = Path(data_dir) if data_dir else tmp_path / "data"
         self.log_lines: list[str] = []
         self.process = subprocess.Popen(
             [SYNCMOND, "--config", str(self.config_path), "--data-dir", str(self.data_dir),
@@ -34,6 +38,13 @@ class Daemon:
         self.port = self._wait_for_port()
         self._reader = threading.Thread(target=self._collect_log, daemon=True)
         self._reader.start()
+        if on_start:
+            on_start(self)
+
+    def restarted(self) -> "Daemon":
+        """A new daemon with the same config and data directory (this one must have exited)."""
+        assert self.process.poll() is not None, "stop or kill the daemon first"
+        return Daemon(self.directory, self.config_text, self.extra_args, self.data_dir, self.on_start)
 
     def _wait_for_port(self) -> int:
         deadline = time.monotonic() + START_TIMEOUT_S
@@ -103,12 +114,10 @@ def start_daemon(tmp_path):
     """Factory: start_daemon(config_text) -> Daemon; every daemon is stopped after the test."""
     started = []
 
-    def start(config_text: str = "", extra_args=()):
+    def start(config_text: str = "", extra_args=(), data_dir=None):
         directory = tmp_path / f"d{len(started)}"
         directory.mkdir()
-        daemon = Daemon(directory, config_text, extra_args)
-        started.append(daemon)
-        return daemon
+        return Daemon(directory, config_text, extra_args, data_dir, on_start=started.append)
 
     yield start
     for daemon in started:
