@@ -1,0 +1,104 @@
+"""Shared pieces of the syncmon benchmarks: start syncmond pinned to CPU 0, drive it with wrk
+pinned to CPU 1, read figures. Loopback only; every load is bounded in time."""
+
+import json
+import os
+import re
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_BINARY = ROOT / "build" / "release" / "syncmond"
+
+
+class Syncmond:
+    def __init__(self, binary, workdir: Path, config_text: str, name="syncmond"):
+        self.binary = binary
+        self.workdir = workdir
+        self.config = workdir / f"{name}.yml"
+        self.config.write_text(config_text)
+        self.data_dir = workdir / f"{name}-data"
+        self.log_path = workdir / f"{name}.log"
+        self.process = None
+        self.port = None
+
+    def start(self):
+        """Starts and returns the seconds from exec to a listening port (recovery included)."""
+        started = time.perf_counter()
+        self.log = open(self.log_path, "a")
+        self.process = subprocess.Popen(
+            ["taskset", "-c", "0", str(self.binary), "--config", str(self.config), "--data-dir", str(self.data_dir),
+             "--listen", "127.0.0.1:0", "--log-level", "info"],
+            stdout=subprocess.DEVNULL, stderr=self.log)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            for line in self.log_path.read_text().splitlines()[::-1]:
+                match = re.search(r"listening on 127\.0\.0\.1:(\d+)", line)
+                if match and self.process.poll() is None:
+                    self.port = int(match.group(1))
+                    elapsed = time.perf_counter() - started
+                    if self._listening():
+                        return elapsed
+            if self.process.poll() is not None:
+                raise RuntimeError(f"syncmond exited: {self.log_path.read_text()[-2000:]}")
+            time.sleep(0.005)
+        raise RuntimeError("syncmond did not start")
+
+    def _listening(self):
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/-/healthy", timeout=5):
+                return True
+        except OSError:
+            return False
+
+    def recovery_seconds(self):
+        """What the daemon itself logged for its last recovery."""
+        found = re.findall(r"recovered .* in ([\d.]+) s", self.log_path.read_text())
+        return float(found[-1]) if found else None
+
+    def stop(self, sig="TERM"):
+        if self.process and self.process.poll() is None:
+            if sig == "KILL":
+                self.process.kill()
+            else:
+                self.process.terminate()
+            self.process.wait(timeout=120)
+        self.log.close()
+
+    def post(self, body, path="/api/v1/push"):
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        request = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}", data=data,
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=60) as response:
+            assert response.status == 200, response.status
+
+    def rss_bytes(self):
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+        return 0
+
+
+def wrk(port, body_file: Path, connections: int, seconds: int, path="/api/v1/push"):
+    """Runs wrk on CPU 1; returns requests/s, p50 and p99 latency (text), and non-2xx count."""
+    env = dict(os.environ, SYNCMON_BENCH_BODY=str(body_file), SYNCMON_BENCH_PATH=path)
+    threads = 1 if connections < 2 else 2
+    result = subprocess.run(
+        ["taskset", "-c", "1", "wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "--latency",
+         "-s", str(ROOT / "bench" / "push.lua"), f"http://127.0.0.1:{port}"],
+        capture_output=True, text=True, env=env, timeout=seconds + 60)
+    out = result.stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    non2xx = int(re.search(r"non2xx=(\d+)", out).group(1))
+    latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)", out, re.M))
+    return rps, latency.get("50"), latency.get("99"), non2xx
+
+
+def fill_counter_series(daemon: Syncmond, series: int, per_push: int = 250, prefix="p"):
+    """Creates `series` counter series: provider entries of 4 counters each, `per_push` per push."""
+    providers = series // 4
+    for start in range(0, providers, per_push):
+        daemon.post({"providers": [{"provider": f"{prefix}{start + i}", "request_total": 1}
+                                   for i in range(min(per_push, providers - start))]})
