@@ -19,6 +19,7 @@
 #include "syncmon/api_error.h"
 #include "syncmon/apply_gate.h"
 #include "syncmon/expected.h"
+#include "syncmon/group_store.h"
 #include "syncmon/buckets.h"
 #include "syncmon/push_batch.h"
 #include "syncmon/push_parser.h"
@@ -42,7 +43,7 @@ struct AggregatorConfig {
   std::size_t max_label_value_length = 256;
 };
 
-class Aggregator {
+class Aggregator final : public SeriesBudget {
  public:
   explicit Aggregator(const AggregatorConfig& config);
 
@@ -71,6 +72,10 @@ class Aggregator {
   std::vector<SeriesState> take_changed(bool everything);
   // Sets a series to the stored values (recovery). False when the state does not fit the layout.
   bool restore(const SeriesState& state);
+
+  // The budget under limits.max_series that the Pushgateway-compatible groups share.
+  bool reserve_series(std::size_t count, bool force = false) override;
+  void release_series(std::size_t count) override;
 
   // Series that exist (a histogram or a counter with one label set is one series).
   std::size_t series_count() const { return created_series_.load(std::memory_order_relaxed); }

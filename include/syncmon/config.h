@@ -81,11 +81,19 @@ struct Config {
     std::vector<ConnectionConfig> connections;
   } registry;
 
+  struct Pushgateway {
+    // Groups not pushed to for this long are dropped; 0 keeps them for ever (the Pushgateway's way).
+    Duration group_ttl{0};
+    // The Pushgateway's --push.disable-consistency-check, inverted.
+    bool consistency_check = true;
+  } pushgateway;
+
   struct Limits {
     std::size_t max_body_bytes = 16 * 1024 * 1024;
     std::size_t max_header_bytes = 16 * 1024;
     std::size_t max_series = 1'000'000;
     std::size_t max_label_value_length = 256;
+    std::size_t max_labels_per_series = 64;
     std::size_t max_connections = 1024;
     // A request must arrive whole within this time once its first byte has come.
     Duration request_timeout = std::chrono::seconds(30);

@@ -7,7 +7,8 @@
 #include "api/process_collector.h"
 #include "syncmon/build_info.h"
 #include "syncmon/domain_collectable.h"
-#include "syncmon/help_text.h"
+#include "syncmon/group_exposition.h"
+#include "syncmon/text_writer.h"
 
 namespace syncmon::api {
 namespace {
@@ -31,8 +32,8 @@ std::vector<prometheus::MetricFamily> runtime_families(const Service& service) {
                                    {"compiler", std::string(build_info::compiler())}}));
   families.push_back(gauge_family("syncmond_ready", "1 once recovery has finished and pushes are accepted.",
                                   service.ready() ? 1 : 0));
-  families.push_back(gauge_family("syncmond_series", "Domain series held (a histogram counts once).",
-                                  static_cast<double>(service.aggregator.series_count())));
+  families.push_back(gauge_family("syncmond_series", "Series held: native pushes and Pushgateway groups (a histogram counts once).",
+                                  static_cast<double>(service.aggregator.series_count() + service.groups.series_count())));
   families.push_back(gauge_family("syncmond_series_limit", "limits.max_series.",
                                   static_cast<double>(service.aggregator.max_series())));
   families.push_back(gauge_family("syncmond_idempotency_keys", "Idempotency-Keys remembered.",
@@ -57,7 +58,10 @@ std::string render_metrics(Service& service) {
   }
   std::ostringstream out;
   prometheus::TextSerializer().Serialize(out, families);
-  return std::move(out).str();
+  std::string text = std::move(out).str();
+  // The Pushgateway-compatible groups, written as the Pushgateway writes them.
+  append_groups_text(text, service.groups.groups());
+  return text;
 }
 
 void register_metrics_routes(server::Router& router, Service& service) {

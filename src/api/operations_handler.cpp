@@ -45,7 +45,9 @@ std::string status_json(const Service& service) {
   writer.Key("ready");
   writer.Bool(service.ready());
   writer.Key("series");
-  writer.Uint64(service.aggregator.series_count());
+  writer.Uint64(service.aggregator.series_count() + service.groups.series_count());
+  writer.Key("groups");
+  writer.Uint64(service.groups.groups().size());
   writer.Key("series_limit");
   writer.Uint64(service.aggregator.max_series());
   writer.Key("open_connections");

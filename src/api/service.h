@@ -15,12 +15,14 @@
 #include "syncmon/aggregator.h"
 #include "syncmon/clock.h"
 #include "syncmon/config.h"
+#include "syncmon/group_store.h"
 
 namespace syncmon::api {
 
 struct Service {
   const Config& config;
   Aggregator& aggregator;
+  GroupStore& groups;
   const Clock& clock;
   SelfMetrics& metrics;
   store::DurableState& durable;

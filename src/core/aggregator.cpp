@@ -174,6 +174,17 @@ void Aggregator::commit(Prepared& prepared) {
   gate_.leave();
 }
 
+bool Aggregator::reserve_series(std::size_t count, bool force) {
+  const std::size_t before = reserved_series_.fetch_add(count, std::memory_order_relaxed);
+  if (!force && before + count > max_series_) {
+    reserved_series_.fetch_sub(count, std::memory_order_relaxed);
+    return false;
+  }
+  return true;
+}
+
+void Aggregator::release_series(std::size_t count) { reserved_series_.fetch_sub(count, std::memory_order_relaxed); }
+
 void Aggregator::abandon(Prepared& prepared) {
   reserved_series_.fetch_sub(prepared.reserved_, std::memory_order_relaxed);
   prepared.reserved_ = 0;

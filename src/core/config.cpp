@@ -333,12 +333,19 @@ Config read_config(const YAML::Node& root) {
     registry.finish();
   }
   {
+    MappingReader pushgateway(top.take("pushgateway"), "pushgateway");
+    pushgateway.read_duration("group_ttl", config.pushgateway.group_ttl, /*zero_allowed=*/true);
+    pushgateway.read_scalar("consistency_check", config.pushgateway.consistency_check);
+    pushgateway.finish();
+  }
+  {
     MappingReader limits(top.take("limits"), "limits");
     constexpr std::size_t kGiB = std::size_t{1} << 30;
     limits.read_size("max_body_bytes", config.limits.max_body_bytes, 1024, kGiB);
     limits.read_size("max_header_bytes", config.limits.max_header_bytes, 1024, 1024 * 1024);
     limits.read_size("max_series", config.limits.max_series, 1, 100'000'000);
     limits.read_size("max_label_value_length", config.limits.max_label_value_length, 1, 65536);
+    limits.read_size("max_labels_per_series", config.limits.max_labels_per_series, 1, 1024);
     limits.read_size("max_connections", config.limits.max_connections, 1, 1'000'000);
     limits.read_duration("request_timeout", config.limits.request_timeout);
     limits.read_duration("idle_timeout", config.limits.idle_timeout);

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <array>
 
-#include "syncmon/help_text.h"
+#include "syncmon/text_writer.h"
 
 namespace syncmon {
 namespace {

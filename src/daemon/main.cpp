@@ -12,6 +12,7 @@
 #include "api/metrics_handler.h"
 #include "api/operations_handler.h"
 #include "api/push_handler.h"
+#include "api/pushgateway_handler.h"
 #include "api/self_metrics.h"
 #include "api/service.h"
 #include "server/router.h"
@@ -109,6 +110,7 @@ int serve(const syncmon::Config& config) {
   aggregator_config.max_series = config.limits.max_series;
   aggregator_config.max_label_value_length = config.limits.max_label_value_length;
   syncmon::Aggregator aggregator(aggregator_config);
+  syncmon::GroupStore groups(aggregator, config.pushgateway.consistency_check);
   syncmon::api::SelfMetrics metrics;
 
   // Recovery finishes before the port opens, so /-/ready is never 200 on half a state.
@@ -117,8 +119,9 @@ int serve(const syncmon::Config& config) {
   try {
     state_store = std::make_unique<syncmon::store::StateStore>(config.data_dir, config.durability, config.buckets);
     durable = std::make_unique<syncmon::store::DurableState>(
-        aggregator, *state_store, clock,
-        syncmon::store::DurabilityOptions{config.durability, config.snapshot_interval, config.idempotency_retention},
+        aggregator, groups, *state_store, clock,
+        syncmon::store::DurabilityOptions{config.durability, config.snapshot_interval, config.idempotency_retention,
+                                          config.pushgateway.group_ttl},
         *metrics.registry());
     durable->recover();
   } catch (const std::exception& error) {
@@ -127,13 +130,14 @@ int serve(const syncmon::Config& config) {
   }
   durable->start();
 
-  syncmon::api::Service service{config, aggregator, clock, metrics, *durable, clock.now_unix_ms()};
+  syncmon::api::Service service{config, aggregator, groups, clock, metrics, *durable, clock.now_unix_ms()};
 
   syncmon::server::Router router;
   router.set_observer(&metrics);
   syncmon::api::register_operations_routes(router, service);
   syncmon::api::register_metrics_routes(router, service);
   syncmon::api::register_push_routes(router, service);
+  syncmon::api::register_pushgateway_routes(router, service);
 
   const auto options = server_options(config);
   syncmon::server::Server server(options, router);

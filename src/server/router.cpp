@@ -62,12 +62,23 @@ void Router::add(http::verb method, std::string pattern, Handler handler) {
 
 bool Router::match(const Route& route, const std::vector<std::string_view>& segments, PathParams& params,
                    bool& bad_encoding) {
-  if (route.segments.size() != segments.size()) {
+  const bool open_ended = !route.segments.empty() && route.segments.back().ends_with("*}");
+  if (open_ended ? segments.size() < route.segments.size() : route.segments.size() != segments.size()) {
     return false;
   }
   params.clear();
-  for (std::size_t i = 0; i < segments.size(); ++i) {
+  for (std::size_t i = 0; i < route.segments.size(); ++i) {
     const std::string& expected = route.segments[i];
+    if (open_ended && i + 1 == route.segments.size()) {
+      // "{name*}": the rest of the path, still percent-encoded, for the handler to split.
+      std::string rest;
+      for (std::size_t j = i; j < segments.size(); ++j) {
+        rest += j > i ? "/" : "";
+        rest += segments[j];
+      }
+      params.emplace(expected.substr(1, expected.size() - 3), std::move(rest));
+      return true;
+    }
     if (expected.size() > 2 && expected.front() == '{' && expected.back() == '}') {
       std::string decoded;
       if (!percent_decode(segments[i], decoded)) {

@@ -1,5 +1,6 @@
 #pragma once
-// Maps a request to its handler by method and path pattern ("/api/v1/providers/{provider}/metrics").
+// Maps a request to its handler by method and path pattern ("/api/v1/providers/{provider}/metrics";
+// a last segment "{name*}" takes the rest of the path, undecoded).
 // Pure: no sockets, so it is tested by handing it requests. Unknown paths get 404, known paths
 // with another method 405 with an Allow header, malformed percent-encoding 400.
 //

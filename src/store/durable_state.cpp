@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "syncmon/batch_codec.h"
+#include "syncmon/journal_record.h"
 
 namespace syncmon::store {
 namespace {
@@ -25,9 +26,10 @@ PushOutcome accepted(std::string body, bool duplicate) { return {std::nullopt, s
 
 }  // namespace
 
-DurableState::DurableState(Aggregator& aggregator, StateStore& store, const Clock& clock, DurabilityOptions options,
-                           prometheus::Registry& registry)
+DurableState::DurableState(Aggregator& aggregator, GroupStore& groups, StateStore& store, const Clock& clock,
+                           DurabilityOptions options, prometheus::Registry& registry)
     : aggregator_(aggregator),
+      groups_(groups),
       store_(store),
       clock_(clock),
       options_(options),
@@ -93,24 +95,101 @@ void DurableState::recover() {
                                    store_.path(), family_info(series.family).name));
     }
   }
+  for (const auto& data : state.groups) {
+    auto group = decode_group(data);
+    if (!group) {
+      throw StoreError(fmt::format("{}: a stored Pushgateway group is damaged. syncmond has not changed the file; "
+                                   "restore it from a backup",
+                                   store_.path()));
+    }
+    groups_.restore(std::move(*group));
+  }
   keys_.load(std::move(state.keys));
   last_seq_ = state.snapshot_seq;
-  for (auto& record : state.journal) {
-    auto batch = decode_batch(record.batch);
-    if (!batch) {
-      throw StoreError(fmt::format("{}: journal record {} is damaged. syncmond has not changed the file; restore "
-                                   "it from a backup",
-                                   store_.path(), record.seq));
-    }
-    aggregator_.replay(std::move(*batch));
+  for (const auto& record : state.journal) {
+    replay(record);
     last_seq_ = record.seq;
   }
   last_snapshot_unix_ms_ = state.last_snapshot_unix_ms;
   last_snapshot_gauge_.Set(static_cast<double>(state.last_snapshot_unix_ms) / 1000.0);
   const double elapsed = seconds_since(started);
   recovery_seconds_.Set(elapsed);
-  spdlog::info("recovered {} series, {} journal records and {} idempotency keys from {} in {:.3f} s",
-               state.series.size(), state.journal.size(), keys_.size(), store_.path(), elapsed);
+  spdlog::info("recovered {} series, {} groups, {} journal records and {} idempotency keys from {} in {:.3f} s",
+               state.series.size(), state.groups.size(), state.journal.size(), keys_.size(), store_.path(), elapsed);
+}
+
+void DurableState::replay(const JournalRecord& record) {
+  const auto damaged = [&] {
+    return StoreError(fmt::format("{}: journal record {} is damaged. syncmond has not changed the file; restore it "
+                                  "from a backup",
+                                  store_.path(), record.seq));
+  };
+  switch (journal_kind(record.record)) {
+    case JournalKind::kPushBatch: {
+      auto batch = decode_batch(record.record);
+      if (!batch) {
+        throw damaged();
+      }
+      aggregator_.replay(std::move(*batch));
+      return;
+    }
+    case JournalKind::kGroupPush: {
+      auto push = decode_group_push(record.record);
+      if (!push) {
+        throw damaged();
+      }
+      // It was accepted against the same preceding state, so it is accepted again.
+      groups_.apply_push(*push);
+      return;
+    }
+    case JournalKind::kGroupDelete: {
+      auto key = decode_group_delete(record.record);
+      if (!key) {
+        throw damaged();
+      }
+      groups_.remove(*key);
+      return;
+    }
+    case JournalKind::kWipe:
+      groups_.wipe();
+      return;
+    case JournalKind::kUnknown:
+      throw damaged();
+  }
+}
+
+Expected<std::string, ApiError> DurableState::apply_group_change(const GroupChange& change, GroupStore::Undo* undo) {
+  switch (change.kind) {
+    case GroupChange::Kind::kPush:
+      if (auto error = groups_.apply_push(change.push, undo)) {
+        return unexpected(std::move(*error));
+      }
+      return encode_group_push(change.push);
+    case GroupChange::Kind::kDelete:
+      groups_.remove(change.key, undo);
+      return encode_group_delete(change.key);
+    case GroupChange::Kind::kWipe:
+      groups_.wipe(undo);
+      return encode_wipe();
+  }
+  return encode_wipe();
+}
+
+void DurableState::submit(GroupChange change, std::function<void(std::optional<ApiError>)> done) {
+  if (options_.mode == DurabilityMode::kSnapshot) {
+    if (!writable()) {
+      return done(ApiError{503, "the data directory does not accept writes, so the push could not be made "
+                                "durable; retry later",
+                           "", "store_unavailable"});
+    }
+    auto applied = apply_group_change(change, nullptr);
+    return done(applied ? std::nullopt : std::optional<ApiError>(applied.error()));
+  }
+  {
+    std::lock_guard lock(mutex_);
+    queue_.push_back(PendingGroupChange{std::move(change), std::move(done), {}});
+  }
+  wake_.notify_one();
 }
 
 void DurableState::start() { thread_ = std::thread([this] { run(); }); }
@@ -183,21 +262,23 @@ void DurableState::submit(PushSubmission submission, std::function<void(PushOutc
   }
   {
     std::lock_guard lock(mutex_);
-    queue_.push_back(Pending{std::move(*prepared), std::move(submission.accepted_body),
-                             std::move(submission.idempotency_key), submission.fingerprint, std::move(done)});
+    queue_.push_back(NativePush{std::move(*prepared), std::move(submission.accepted_body),
+                                std::move(submission.idempotency_key), submission.fingerprint, std::move(done)});
   }
   wake_.notify_one();
 }
 
 void DurableState::run() {
   auto next_snapshot = SteadyClock::now() + options_.snapshot_interval;
+  auto next_expiry = SteadyClock::now();
   constexpr auto kRetryWhileUnwritable = std::chrono::seconds(1);
   std::deque<Pending> group;
   for (;;) {
     bool stopping = false;
     {
       std::unique_lock lock(mutex_);
-      wake_.wait_until(lock, next_snapshot, [this] { return stopping_ || !queue_.empty(); });
+      const auto wake_at = options_.group_ttl.count() > 0 ? std::min(next_snapshot, next_expiry) : next_snapshot;
+      wake_.wait_until(lock, wake_at, [this] { return stopping_ || !queue_.empty(); });
       stopping = stopping_;
       while (!queue_.empty() && group.size() < options_.max_group) {
         group.push_back(std::move(queue_.front()));
@@ -208,6 +289,13 @@ void DurableState::run() {
       commit_group(group);
     } else if (stopping) {
       break;
+    }
+    if (options_.group_ttl.count() > 0 && SteadyClock::now() >= next_expiry) {
+      const double now = static_cast<double>(clock_.now_unix_ms()) / 1000.0;
+      if (const std::size_t expired = groups_.expire(now, std::chrono::duration<double>(options_.group_ttl).count())) {
+        spdlog::info("{} Pushgateway group(s) expired (pushgateway.group_ttl)", expired);
+      }
+      next_expiry = SteadyClock::now() + std::chrono::seconds(1);
     }
     if (SteadyClock::now() >= next_snapshot) {
       const bool written = snapshot();
@@ -227,52 +315,87 @@ void DurableState::commit_group(std::deque<Pending>& group) {
   records.reserve(group.size());
   const std::int64_t now = clock_.now_unix_ms();
   std::int64_t seq = last_seq_;
+  // Group changes are checked and applied here, in journal order, so that each is checked
+  // against every change before it; a commit that fails takes them back.
+  std::deque<Pending> journalled;
   for (auto& pending : group) {
-    records.push_back({++seq, encode_batch(pending.prepared.batch())});
-    if (pending.key) {
-      keys.push_back({*pending.key, pending.fingerprint, pending.accepted_body, now});
+    if (auto* native = std::get_if<NativePush>(&pending)) {
+      records.push_back({++seq, encode_batch(native->prepared.batch())});
+      if (native->key) {
+        keys.push_back({*native->key, native->fingerprint, native->accepted_body, now});
+      }
+    } else {
+      auto& change = std::get<PendingGroupChange>(pending);
+      auto record = apply_group_change(change.change, &change.undo);
+      if (!record) {
+        change.done(record.error());
+        continue;
+      }
+      records.push_back({++seq, std::move(*record)});
     }
+    journalled.push_back(std::move(pending));
+  }
+  group.clear();
+  if (journalled.empty()) {
+    return;
   }
   try {
     store_.append_journal(records, keys);
   } catch (const SqliteError& error) {
     journal_failures_.Increment();
     set_writable(false);
-    spdlog::error("journal commit of {} push(es) failed: {}", group.size(), error.what());
-    for (auto& pending : group) {
-      aggregator_.abandon(pending.prepared);
-      if (pending.key) {
-        keys_.release(*pending.key);
+    spdlog::error("journal commit of {} change(s) failed: {}", journalled.size(), error.what());
+    const std::string why =
+        fmt::format("the journal could not be written ({}); nothing was applied, retry later", error.what());
+    for (auto it = journalled.rbegin(); it != journalled.rend(); ++it) {
+      if (auto* change = std::get_if<PendingGroupChange>(&*it)) {
+        groups_.rollback(change->undo);
       }
-      pending.done(unavailable(fmt::format("the journal could not be written ({}); nothing was applied, retry later",
-                                           error.what())));
     }
-    group.clear();
+    for (auto& pending : journalled) {
+      if (auto* native = std::get_if<NativePush>(&pending)) {
+        aggregator_.abandon(native->prepared);
+        if (native->key) {
+          keys_.release(*native->key);
+        }
+        native->done(unavailable(why));
+      } else {
+        std::get<PendingGroupChange>(pending).done(ApiError{503, why, "", "store_unavailable"});
+      }
+    }
     return;
   }
   last_seq_ = seq;
   set_writable(true);
   commit_duration_.Observe(seconds_since(started));
-  group_size_.Observe(static_cast<double>(group.size()));
-  for (auto& pending : group) {
-    aggregator_.commit(pending.prepared);
-    if (pending.key) {
-      keys_.complete(*pending.key, pending.accepted_body, /*persisted=*/true);
+  group_size_.Observe(static_cast<double>(journalled.size()));
+  for (auto& pending : journalled) {
+    if (auto* native = std::get_if<NativePush>(&pending)) {
+      aggregator_.commit(native->prepared);
+      if (native->key) {
+        keys_.complete(*native->key, native->accepted_body, /*persisted=*/true);
+      }
+      native->done(accepted(std::move(native->accepted_body), false));
+    } else {
+      std::get<PendingGroupChange>(pending).done(std::nullopt);
     }
-    pending.done(accepted(std::move(pending.accepted_body), false));
   }
-  group.clear();
 }
 
 bool DurableState::snapshot() {
   const auto started = SteadyClock::now();
   const std::int64_t now = clock_.now_unix_ms();
   auto changed = aggregator_.take_changed(full_snapshot_needed_);
+  std::vector<GroupRow> group_rows;
+  for (auto& [id, group] : groups_.take_changed(full_snapshot_needed_)) {
+    group_rows.push_back({id, group ? std::optional<std::string>(encode_group(*group)) : std::nullopt});
+  }
   for (auto& key : keys_.take_unsaved()) {
     unsaved_keys_.push_back(std::move(key));
   }
   try {
-    store_.write_snapshot(changed, unsaved_keys_, last_seq_, now, now - options_.idempotency_retention.count());
+    store_.write_snapshot(changed, group_rows, unsaved_keys_, last_seq_, now,
+                          now - options_.idempotency_retention.count());
   } catch (const SqliteError& error) {
     snapshot_failures_.Increment();
     // The changed marks are gone with the copy; the next snapshot writes every series instead.

@@ -20,6 +20,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <variant>
 
 #include <prometheus/counter.h>
 #include <prometheus/gauge.h>
@@ -29,6 +30,7 @@
 #include "store/state_store.h"
 #include "syncmon/aggregator.h"
 #include "syncmon/clock.h"
+#include "syncmon/group_store.h"
 #include "syncmon/idempotency.h"
 
 namespace syncmon::store {
@@ -37,7 +39,15 @@ struct DurabilityOptions {
   DurabilityMode mode = DurabilityMode::kAck;
   std::chrono::milliseconds snapshot_interval{10'000};
   std::chrono::milliseconds idempotency_retention{24 * 3'600'000};
-  std::size_t max_group = 1024;  // batches per journal commit
+  std::chrono::milliseconds group_ttl{0};  // 0: Pushgateway groups never expire
+  std::size_t max_group = 1024;            // changes per journal commit
+};
+
+// A change to the Pushgateway-compatible groups: a push (PUT/POST), a DELETE, or a wipe.
+struct GroupChange {
+  enum class Kind { kPush, kDelete, kWipe } kind = Kind::kPush;
+  GroupPush push;    // kPush
+  GroupingKey key;   // kDelete
 };
 
 // What a push comes to: an error, or the 200 body (the stored one, for a duplicate).
@@ -56,8 +66,8 @@ struct PushSubmission {
 
 class DurableState {
  public:
-  DurableState(Aggregator& aggregator, StateStore& store, const Clock& clock, DurabilityOptions options,
-               prometheus::Registry& registry);
+  DurableState(Aggregator& aggregator, GroupStore& groups, StateStore& store, const Clock& clock,
+               DurabilityOptions options, prometheus::Registry& registry);
   ~DurableState();
   DurableState(const DurableState&) = delete;
   DurableState& operator=(const DurableState&) = delete;
@@ -70,26 +80,38 @@ class DurableState {
 
   // `done` runs exactly once, on this thread or on the durability thread.
   void submit(PushSubmission submission, std::function<void(PushOutcome)> done);
+  // The same for a group change; `done` gets the error, if any (400 inconsistent, 429, 503).
+  void submit(GroupChange change, std::function<void(std::optional<ApiError>)> done);
 
   bool writable() const { return writable_.load(std::memory_order_acquire); }
   std::int64_t last_snapshot_unix_ms() const { return last_snapshot_unix_ms_.load(std::memory_order_relaxed); }
   std::size_t idempotency_keys() const { return keys_.size(); }
 
  private:
-  struct Pending {
+  struct NativePush {
     Aggregator::Prepared prepared;
     std::string accepted_body;
     std::optional<std::string> key;
     std::uint64_t fingerprint = 0;
     std::function<void(PushOutcome)> done;
   };
+  struct PendingGroupChange {
+    GroupChange change;
+    std::function<void(std::optional<ApiError>)> done;
+    GroupStore::Undo undo;  // filled when applied ahead of its journal commit
+  };
+  using Pending = std::variant<NativePush, PendingGroupChange>;
 
+  // Applies a group change; its journal record, or the error that refused it.
+  Expected<std::string, ApiError> apply_group_change(const GroupChange& change, GroupStore::Undo* undo);
+  void replay(const JournalRecord& record);
   void run();
   void commit_group(std::deque<Pending>& group);
   bool snapshot();
   void set_writable(bool writable);
 
   Aggregator& aggregator_;
+  GroupStore& groups_;
   StateStore& store_;
   const Clock& clock_;
   const DurabilityOptions options_;

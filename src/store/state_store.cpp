@@ -27,6 +27,10 @@ constexpr const char* kMigrations[] = {
       response TEXT NOT NULL,
       created_at_ms INTEGER NOT NULL) WITHOUT ROWID;
     )sql",
+    // 2: Pushgateway-compatible groups.
+    R"sql(
+    CREATE TABLE groups (id BLOB PRIMARY KEY, data BLOB NOT NULL) WITHOUT ROWID;
+    )sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);
 
@@ -107,6 +111,8 @@ StateStore::StateStore(const std::string& data_dir, DurabilityMode mode, const C
   insert_journal_ = std::make_unique<Statement>(*db_, kInsertJournal);
   insert_key_ = std::make_unique<Statement>(*db_, kInsertKey);
   upsert_series_ = std::make_unique<Statement>(*db_, kUpsertSeries);
+  upsert_group_ = std::make_unique<Statement>(*db_, "INSERT OR REPLACE INTO groups (id, data) VALUES (?1, ?2)");
+  delete_group_ = std::make_unique<Statement>(*db_, "DELETE FROM groups WHERE id = ?1");
 }
 
 void StateStore::migrate() {
@@ -169,6 +175,10 @@ StoredState StateStore::load() {
     item.sum = series.column_double(3);
     item.buckets = decode_buckets(series.column_blob(4));
   }
+  Statement groups(*db_, "SELECT data FROM groups");
+  while (groups.step()) {
+    state.groups.emplace_back(groups.column_blob(0));
+  }
   Statement keys(*db_, "SELECT key, fingerprint, response, created_at_ms FROM idempotency_keys");
   while (keys.step()) {
     state.keys.push_back({std::string(keys.column_text(0)), static_cast<std::uint64_t>(keys.column_int64(1)),
@@ -195,15 +205,23 @@ void StateStore::insert_keys(const std::vector<IdempotencyRecord>& keys) {
 void StateStore::append_journal(const std::vector<JournalRecord>& records, const std::vector<IdempotencyRecord>& keys) {
   in_transaction(*db_, [&] {
     for (const auto& record : records) {
-      insert_journal_->bind(1, record.seq).bind_blob(2, record.batch).run();
+      insert_journal_->bind(1, record.seq).bind_blob(2, record.record).run();
     }
     insert_keys(keys);
   });
 }
 
-void StateStore::write_snapshot(const std::vector<SeriesState>& changed, const std::vector<IdempotencyRecord>& keys,
-                                std::int64_t through_seq, std::int64_t now_unix_ms, std::int64_t keys_expire_before_ms) {
+void StateStore::write_snapshot(const std::vector<SeriesState>& changed, const std::vector<GroupRow>& groups,
+                                const std::vector<IdempotencyRecord>& keys, std::int64_t through_seq,
+                                std::int64_t now_unix_ms, std::int64_t keys_expire_before_ms) {
   in_transaction(*db_, [&] {
+    for (const auto& group : groups) {
+      if (group.data) {
+        upsert_group_->bind_blob(1, group.id).bind_blob(2, *group.data).run();
+      } else {
+        delete_group_->bind_blob(1, group.id).run();
+      }
+    }
     for (const auto& series : changed) {
       upsert_series_->bind(1, static_cast<std::int64_t>(series.family))
           .bind_blob(2, series.encoded_labels)

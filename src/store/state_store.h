@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,15 +24,22 @@ class StoreError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;
 
 struct JournalRecord {
   std::int64_t seq = 0;
-  std::string batch;  // encode_batch()
+  std::string record;  // encode_batch(), encode_group_push(), ... (journal_record.h)
+};
+
+// A group as a snapshot stores it; no data: the group was removed.
+struct GroupRow {
+  std::string id;  // grouping_key_id()
+  std::optional<std::string> data;  // encode_group()
 };
 
 struct StoredState {
   std::vector<SeriesState> series;
+  std::vector<std::string> groups;  // encode_group()
   std::vector<IdempotencyRecord> keys;
   std::vector<JournalRecord> journal;  // after the snapshot, in order
   std::int64_t snapshot_seq = 0;
@@ -51,10 +59,11 @@ class StateStore {
   // nothing of it is stored.
   void append_journal(const std::vector<JournalRecord>& records, const std::vector<IdempotencyRecord>& keys);
 
-  // One transaction: upsert the changed series, store the keys, drop journal records up to
-  // `through_seq` and keys created before `keys_expire_before_ms`. Throws SqliteError.
-  void write_snapshot(const std::vector<SeriesState>& changed, const std::vector<IdempotencyRecord>& keys,
-                      std::int64_t through_seq, std::int64_t now_unix_ms, std::int64_t keys_expire_before_ms);
+  // One transaction: upsert the changed series and groups, store the keys, drop journal records
+  // up to `through_seq` and keys created before `keys_expire_before_ms`. Throws SqliteError.
+  void write_snapshot(const std::vector<SeriesState>& changed, const std::vector<GroupRow>& groups,
+                      const std::vector<IdempotencyRecord>& keys, std::int64_t through_seq, std::int64_t now_unix_ms,
+                      std::int64_t keys_expire_before_ms);
 
  private:
   void migrate();
@@ -66,6 +75,8 @@ class StateStore {
   std::unique_ptr<Statement> insert_journal_;
   std::unique_ptr<Statement> insert_key_;
   std::unique_ptr<Statement> upsert_series_;
+  std::unique_ptr<Statement> upsert_group_;
+  std::unique_ptr<Statement> delete_group_;
 };
 
 }  // namespace syncmon::store

@@ -5,7 +5,7 @@
 #include <prometheus/text_serializer.h>
 
 #include "syncmon/domain_collectable.h"
-#include "syncmon/help_text.h"
+#include "syncmon/text_writer.h"
 #include "test_support.h"
 
 namespace syncmon {

@@ -26,9 +26,10 @@ std::string expose(const Aggregator& aggregator) {
 struct Instance {
   Instance(const std::string& dir, DurabilityMode mode, std::size_t max_series = 1'000'000)
       : aggregator(syncmon::testing::default_aggregator_config(max_series)),
+        groups(aggregator, /*consistency_check=*/true),
         store(dir, mode, Config::Buckets{}),
-        durable(aggregator, store, clock, DurabilityOptions{mode, std::chrono::hours(1), std::chrono::hours(24)},
-                registry) {
+        durable(aggregator, groups, store, clock,
+                DurabilityOptions{mode, std::chrono::hours(1), std::chrono::hours(24)}, registry) {
     durable.recover();
     durable.start();
   }
@@ -47,6 +48,7 @@ struct Instance {
   ManualClock clock{1'764'841'200'000};
   prometheus::Registry registry;
   Aggregator aggregator;
+  GroupStore groups;
   StateStore store;
   DurableState durable;
 };

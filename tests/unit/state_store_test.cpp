@@ -29,23 +29,25 @@ TEST_CASE("journal records and snapshots come back in order, and snapshots compa
     store.append_journal({{3, "c"}}, {});
     const StoredState before = store.load();
     REQUIRE(before.journal.size() == 3);
-    CHECK(before.journal[2].batch == "c");
+    CHECK(before.journal[2].record == "c");
     CHECK(before.keys.size() == 1);
 
     SeriesState series{Family::kProviderResponseTime, std::string("vtex\xff"), 0, 1.5, std::vector<std::uint64_t>(13, 2)};
-    store.write_snapshot({series}, {{"key-2", 8, "{}", 5000}}, /*through_seq=*/2, /*now=*/9000,
-                         /*keys_expire_before_ms=*/2000);
+    store.write_snapshot({series}, {{"g1", std::string("group-1")}, {"g2", std::string("group-2")}},
+                         {{"key-2", 8, "{}", 5000}}, /*through_seq=*/2, /*now=*/9000, /*keys_expire_before_ms=*/2000);
+    store.write_snapshot({}, {{"g1", std::nullopt}}, {}, 2, 9500, 2000);  // g1 removed
   }
   StateStore reopened(dir.str(), DurabilityMode::kAck, default_buckets());
   const StoredState after = reopened.load();
   CHECK(after.snapshot_seq == 2);
-  CHECK(after.last_snapshot_unix_ms == 9000);
+  CHECK(after.last_snapshot_unix_ms == 9500);
   REQUIRE(after.journal.size() == 1);
   CHECK(after.journal[0].seq == 3);
   REQUIRE(after.series.size() == 1);
   CHECK(after.series[0].encoded_labels == std::string("vtex\xff"));
   CHECK(after.series[0].buckets == std::vector<std::uint64_t>(13, 2));
   CHECK(after.series[0].sum == 1.5);
+  CHECK(after.groups == std::vector<std::string>{"group-2"});
   REQUIRE(after.keys.size() == 1);  // key-1 (created at 1000) expired before 2000
   CHECK(after.keys[0].key == "key-2");
 }
@@ -85,7 +87,7 @@ TEST_CASE("a truncated database is refused and left untouched") {
       records.push_back({i, std::string(200, 'j')});
     }
     store.append_journal(records, {});
-    store.write_snapshot({}, {}, 0, 1, 0);  // checkpoints the WAL into the main file
+    store.write_snapshot({}, {}, {}, 0, 1, 0);  // checkpoints the WAL into the main file
   }
   const auto path = dir.path() / "syncmon.db";
   std::filesystem::remove(dir.path() / "syncmon.db-wal");

@@ -1,0 +1,293 @@
+#include "syncmon/group_store.h"
+
+#include <algorithm>
+#include <set>
+
+#include <fmt/format.h>
+
+namespace syncmon {
+namespace {
+
+ApiError inconsistent(std::string detail) {
+  return ApiError{400, "pushed metrics are invalid or inconsistent with existing metrics: " + std::move(detail), "",
+                  "inconsistent"};
+}
+
+std::string labels_text(const std::vector<LabelPair>& labels) {
+  std::string out;
+  for (const auto& label : labels) {
+    out += fmt::format("{}{}=\"{}\"", out.empty() ? "" : ",", label.name, label.value);
+  }
+  return "{" + out + "}";
+}
+
+}  // namespace
+
+bool is_reserved_metric_name(std::string_view name) {
+  return name.starts_with("syncmon_") || name.starts_with("syncmond_") || name.starts_with("process_") ||
+         name == "push_time_seconds" || name == "push_failure_time_seconds";
+}
+
+std::size_t series_in(const MetricGroup& group) {
+  std::size_t count = 0;
+  for (const auto& family : group.families) {
+    count += family.metrics.size();
+  }
+  return count;
+}
+
+GroupStore::GroupStore(SeriesBudget& budget, bool consistency_check)
+    : budget_(budget), consistency_check_(consistency_check) {}
+
+void GroupStore::index(const MetricGroup& group, int delta) {
+  for (const auto& family : group.families) {
+    FamilyUse& use = families_[family.name];
+    if (delta > 0 && use.groups == 0) {
+      use.kind = family.kind;
+    }
+    use.groups = static_cast<std::size_t>(static_cast<long>(use.groups) + delta);
+    if (family.help && !family.help->empty()) {
+      std::size_t& count = use.helps[*family.help];
+      count = static_cast<std::size_t>(static_cast<long>(count) + delta);
+      if (count == 0) {
+        use.helps.erase(*family.help);
+      }
+    }
+    if (use.groups == 0) {
+      families_.erase(family.name);
+    }
+  }
+}
+
+std::optional<ApiError> GroupStore::check_consistency(const MetricGroup& next, const MetricGroup* current) const {
+  for (const auto& family : next.families) {
+    auto it = families_.find(family.name);
+    if (it == families_.end()) {
+      continue;
+    }
+    const FamilyUse& use = it->second;
+    const PushedFamily* own = nullptr;
+    if (current != nullptr) {
+      auto found = std::find_if(current->families.begin(), current->families.end(),
+                                [&](const PushedFamily& f) { return f.name == family.name; });
+      own = found != current->families.end() ? &*found : nullptr;
+    }
+    const std::size_t other_groups = use.groups - (own != nullptr ? 1 : 0);
+    if (other_groups == 0) {
+      continue;
+    }
+    if (use.kind != family.kind) {
+      return inconsistent(fmt::format("metric \"{}\" is pushed as a {} but is a {} in another group", family.name,
+                                      kind_name(family.kind), kind_name(use.kind)));
+    }
+    if (!family.help || family.help->empty()) {
+      continue;
+    }
+    for (const auto& [help, groups] : use.helps) {
+      const bool only_own = own != nullptr && own->help && *own->help == help && groups == 1;
+      if (help != *family.help && !only_own) {
+        return inconsistent(fmt::format("metric \"{}\" is pushed with HELP \"{}\" but another group gave it HELP \"{}\"",
+                                        family.name, family.help->substr(0, 200), help.substr(0, 200)));
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+void GroupStore::publish(const std::string& id, std::shared_ptr<const MetricGroup> next, Undo* undo) {
+  auto it = groups_.find(id);
+  std::shared_ptr<const MetricGroup> previous = it != groups_.end() ? it->second : nullptr;
+  if (undo != nullptr) {
+    undo->previous.emplace_back(id, previous);
+  }
+  if (previous) {
+    index(*previous, -1);
+    series_ -= series_in(*previous);
+  }
+  if (next) {
+    index(*next, +1);
+    series_ += series_in(*next);
+    groups_[id] = std::move(next);
+  } else if (it != groups_.end()) {
+    groups_.erase(it);
+  }
+  changed_[id] = true;
+}
+
+void GroupStore::record_failure(const GroupPush& push, const std::string& id) {
+  auto it = groups_.find(id);
+  auto failed = std::make_shared<MetricGroup>(it != groups_.end() ? *it->second : MetricGroup{push.key, {}, 0, 0});
+  failed->push_failure_time_seconds = push.at_seconds;
+  publish(id, std::move(failed), nullptr);
+}
+
+std::optional<ApiError> GroupStore::apply_push(const GroupPush& push, Undo* undo) {
+  const std::string id = grouping_key_id(push.key);
+  auto next = std::make_shared<MetricGroup>();
+  next->key = push.key;
+  next->push_time_seconds = push.at_seconds;
+
+  std::lock_guard lock(mutex_);
+  auto it = groups_.find(id);
+  const MetricGroup* current = it != groups_.end() ? it->second.get() : nullptr;
+  if (current != nullptr) {
+    next->push_failure_time_seconds = current->push_failure_time_seconds;
+  }
+
+  std::optional<ApiError> problem;
+  if (push.has_timestamps) {
+    problem = inconsistent("pushed metrics must not have timestamps");
+  }
+  // The pushed families, grouping labels merged in, each series once.
+  std::map<std::string, PushedFamily> merged;
+  for (const auto& pushed : push.families) {
+    if (problem) {
+      break;
+    }
+    if (is_reserved_metric_name(pushed.name)) {
+      problem = inconsistent(fmt::format("metric name \"{}\" is reserved by syncmond", pushed.name));
+      break;
+    }
+    PushedFamily family = pushed;
+    std::set<std::vector<LabelPair>, std::less<>> seen;
+    for (auto& metric : family.metrics) {
+      merge_grouping_labels(metric, push.key);
+      if (!seen.insert(metric.labels).second) {
+        problem = inconsistent(fmt::format("collected metric \"{}\" {} was collected before with the same name and "
+                                           "label values",
+                                           family.name, labels_text(metric.labels)));
+        break;
+      }
+    }
+    merged[family.name] = std::move(family);
+  }
+  if (!problem && push.mode == GroupPushMode::kReplaceFamilies && current != nullptr) {
+    for (const auto& family : current->families) {
+      merged.try_emplace(family.name, family);
+    }
+  }
+  for (auto& [name, family] : merged) {
+    // A family whose every sample was pushed away is not shown, as the Pushgateway does.
+    if (!family.metrics.empty()) {
+      next->families.push_back(std::move(family));
+    }
+  }
+  if (!problem && consistency_check_) {
+    problem = check_consistency(*next, current);
+  }
+  if (problem) {
+    record_failure(push, id);
+    return problem;
+  }
+  const std::size_t before = current != nullptr ? series_in(*current) : 0;
+  const std::size_t after = series_in(*next);
+  if (after > before && !budget_.reserve_series(after - before)) {
+    return ApiError{429,
+                    fmt::format("the push would add {} series, beyond limits.max_series", after - before), "",
+                    "series_limit"};
+  }
+  if (before > after) {
+    budget_.release_series(before - after);
+  }
+  publish(id, std::move(next), undo);
+  return std::nullopt;
+}
+
+bool GroupStore::remove(const GroupingKey& key, Undo* undo) {
+  const std::string id = grouping_key_id(key);
+  std::lock_guard lock(mutex_);
+  auto it = groups_.find(id);
+  if (it == groups_.end()) {
+    return false;
+  }
+  budget_.release_series(series_in(*it->second));
+  publish(id, nullptr, undo);
+  return true;
+}
+
+void GroupStore::wipe(Undo* undo) {
+  std::lock_guard lock(mutex_);
+  std::vector<std::string> ids;
+  for (const auto& [id, group] : groups_) {
+    ids.push_back(id);
+  }
+  for (const auto& id : ids) {
+    budget_.release_series(series_in(*groups_.at(id)));
+    publish(id, nullptr, undo);
+  }
+}
+
+void GroupStore::rollback(Undo& undo) {
+  std::lock_guard lock(mutex_);
+  for (auto it = undo.previous.rbegin(); it != undo.previous.rend(); ++it) {
+    auto current = groups_.find(it->first);
+    const std::size_t now = current != groups_.end() ? series_in(*current->second) : 0;
+    const std::size_t then = it->second ? series_in(*it->second) : 0;
+    if (then > now) {
+      budget_.reserve_series(then - now, /*force=*/true);
+    } else {
+      budget_.release_series(now - then);
+    }
+    publish(it->first, it->second, nullptr);
+  }
+  undo.previous.clear();
+}
+
+std::size_t GroupStore::expire(double now_seconds, double ttl_seconds) {
+  std::lock_guard lock(mutex_);
+  std::vector<std::string> expired;
+  for (const auto& [id, group] : groups_) {
+    if (std::max(group->push_time_seconds, group->push_failure_time_seconds) < now_seconds - ttl_seconds) {
+      expired.push_back(id);
+    }
+  }
+  for (const auto& id : expired) {
+    budget_.release_series(series_in(*groups_.at(id)));
+    publish(id, nullptr, nullptr);
+  }
+  return expired.size();
+}
+
+std::vector<std::shared_ptr<const MetricGroup>> GroupStore::groups() const {
+  std::lock_guard lock(mutex_);
+  std::vector<std::shared_ptr<const MetricGroup>> out;
+  out.reserve(groups_.size());
+  for (const auto& [id, group] : groups_) {
+    out.push_back(group);
+  }
+  return out;
+}
+
+std::size_t GroupStore::series_count() const {
+  std::lock_guard lock(mutex_);
+  return series_;
+}
+
+std::vector<std::pair<std::string, std::shared_ptr<const MetricGroup>>> GroupStore::take_changed(bool everything) {
+  std::lock_guard lock(mutex_);
+  std::vector<std::pair<std::string, std::shared_ptr<const MetricGroup>>> out;
+  if (everything) {
+    for (const auto& [id, group] : groups_) {
+      out.emplace_back(id, group);
+    }
+  }
+  for (const auto& [id, flag] : changed_) {
+    if (!everything || !groups_.contains(id)) {
+      auto it = groups_.find(id);
+      out.emplace_back(id, it != groups_.end() ? it->second : nullptr);
+    }
+  }
+  changed_.clear();
+  return out;
+}
+
+void GroupStore::restore(MetricGroup group) {
+  const std::string id = grouping_key_id(group.key);
+  auto restored = std::make_shared<const MetricGroup>(std::move(group));
+  std::lock_guard lock(mutex_);
+  budget_.reserve_series(series_in(*restored), /*force=*/true);
+  publish(id, std::move(restored), nullptr);
+  changed_.erase(id);
+}
+
+}  // namespace syncmon
