@@ -10,7 +10,7 @@ BUILD_PACKAGES=(
   libfmt-dev libspdlog-dev libyaml-cpp-dev libcli11-dev doctest-dev
 )
 TEST_PACKAGES=(
-  curl python3 python3-pytest prometheus
+  curl python3 python3-pytest python3-prometheus-client prometheus prometheus-pushgateway libcurl4-openssl-dev
   clang libclang-rt-14-dev
 )
 

@@ -379,7 +379,11 @@ class TextParser {
         if (kind == MetricKind::kSummary) {
           metric.quantiles.push_back({bound, *value});
         } else if (!fresh_) {
-          return fail(fmt::format("sample \"{}\" with the same labels appears twice", name));
+          // The same series twice: kept, so that the push is refused as the Pushgateway refuses it
+          // (after parsing, with the failure time recorded).
+          PushedMetric duplicate = metric;
+          duplicate.value = *value;
+          result_.families[family].metrics.push_back(std::move(duplicate));
         } else {
           metric.value = *value;
         }
