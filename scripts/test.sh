@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Installs what the tests need, then builds and runs every test: units and integration tests
 # (plain and under ASan+UBSan), the concurrency tests under TSan, and a bounded fuzzing run.
-# SYNCMON_FUZZ_SECONDS (default 60) bounds each fuzz target.
+# SYNCMON_FUZZ_SECONDS (default 45) bounds each fuzz target.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-fuzz_seconds=${SYNCMON_FUZZ_SECONDS:-60}
+fuzz_seconds=${SYNCMON_FUZZ_SECONDS:-45}
 started=$SECONDS
 
 step() { printf '\n=== %s (%ds elapsed)\n' "$*" $((SECONDS - started)); }
@@ -50,12 +50,15 @@ TSAN_OPTIONS=halt_on_error=1 run_ctest tsan
 
 step "build: fuzz"
 bash "$root/scripts/build.sh" fuzz
-step "fuzz: push parser for ${fuzz_seconds}s"
-corpus=$(mktemp -d)
-trap 'rm -rf "$corpus"' EXIT
-cp "$root"/tests/fuzz/corpus/push_parser/* "$corpus"/
-"$root/build/fuzz/tests/fuzz/push_parser_fuzz" -max_total_time="$fuzz_seconds" -max_len=16384 \
-  -print_final_stats=1 "$corpus" 2>&1 | tail -n 15
+corpora=$(mktemp -d)
+trap 'rm -rf "$corpora"' EXIT
+for target in push_parser text_format; do
+  step "fuzz: $target for ${fuzz_seconds}s"
+  mkdir -p "$corpora/$target"
+  cp "$root/tests/fuzz/corpus/$target"/* "$corpora/$target"/
+  "$root/build/fuzz/tests/fuzz/${target}_fuzz" -max_total_time="$fuzz_seconds" -max_len=16384 \
+    -print_final_stats=1 "$corpora/$target" 2>&1 | tail -n 6
+done
 
 step "all tests passed"
 echo "tests: $passed passed, $failed failed"

@@ -234,4 +234,5 @@ def test_cpp_client_push_functions_work_unchanged(daemon, pushgateway):
     # pushes carried, so the pushed group stays, on the Pushgateway as here.
     for port in (pushgateway, daemon.port):
         run(port, "delete")
+    assert "cpp_last_run_seconds" in comparable_metrics(daemon.port)
     assert comparable_metrics(daemon.port) == comparable_metrics(pushgateway)
