@@ -81,13 +81,67 @@ class Syncmond:
         return 0
 
 
-def wrk(port, body_file: Path, connections: int, seconds: int, path="/api/v1/push"):
+class Pushgateway:
+    """The real Pushgateway (Debian package prometheus-pushgateway), pinned to CPU 0."""
+
+    def __init__(self, workdir: Path, consistency_check=True):
+        self.workdir = workdir
+        self.consistency_check = consistency_check
+        self.process = None
+        self.port = None
+
+    def start(self):
+        import socket
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = sock.getsockname()[1]
+        args = ["taskset", "-c", "0", "/usr/bin/prometheus-pushgateway", f"--web.listen-address=127.0.0.1:{self.port}",
+                "--persistence.file=", "--log.level=error"]
+        if not self.consistency_check:
+            args.append("--push.disable-consistency-check")
+        self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/-/ready", timeout=1):
+                    return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("the Pushgateway did not start")
+
+    def stop(self, sig="TERM"):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=60)
+
+    def rss_bytes(self):
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+        return 0
+
+
+def put_groups(port, body: bytes, groups: int, first: int = 0, prefix="bench"):
+    """PUTs `body` to groups first..first+groups-1 over one kept-alive connection."""
+    import http.client
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    for n in range(first, first + groups):
+        connection.request("PUT", f"/metrics/job/{prefix}/instance/{n}", body,
+                           {"Content-Type": "text/plain; version=0.0.4"})
+        response = connection.getresponse()
+        response.read()
+        assert response.status in (200, 202), response.status
+    connection.close()
+
+
+def wrk(port, body_file: Path, connections: int, seconds: int, path="/api/v1/push", script="push.lua",
+        extra_env=None):
     """Runs wrk on CPU 1; returns requests/s, p50 and p99 latency (text), and non-2xx count."""
-    env = dict(os.environ, SYNCMON_BENCH_BODY=str(body_file), SYNCMON_BENCH_PATH=path)
+    env = dict(os.environ, SYNCMON_BENCH_BODY=str(body_file), SYNCMON_BENCH_PATH=path, **(extra_env or {}))
     threads = 1 if connections < 2 else 2
     result = subprocess.run(
         ["taskset", "-c", "1", "wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "--latency",
-         "-s", str(ROOT / "bench" / "push.lua"), f"http://127.0.0.1:{port}"],
+         "-s", str(ROOT / "bench" / script), f"http://127.0.0.1:{port}"],
         capture_output=True, text=True, env=env, timeout=seconds + 60)
     out = result.stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))

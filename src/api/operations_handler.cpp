@@ -7,6 +7,7 @@
 #include <rapidjson/writer.h>
 
 #include "syncmon/build_info.h"
+#include "syncmon/duration.h"
 
 namespace syncmon::api {
 namespace {
@@ -38,6 +39,16 @@ std::string status_json(const Service& service) {
   write_string(writer, "revision", build_info::revision());
   write_string(writer, "compiler", build_info::compiler());
   write_string(writer, "build_type", build_info::build_type());
+  writer.EndObject();
+  // The Pushgateway lists its flags here; these are syncmond's settings of the same kind.
+  writer.Key("flags");
+  writer.StartObject();
+  write_string(writer, "listen", service.config.listen);
+  write_string(writer, "data_dir", service.config.data_dir);
+  write_string(writer, "durability", service.config.durability == DurabilityMode::kAck ? "ack" : "snapshot");
+  write_string(writer, "snapshot_interval", format_duration(service.config.snapshot_interval));
+  write_string(writer, "pushgateway.consistency_check", service.config.pushgateway.consistency_check ? "true" : "false");
+  write_string(writer, "pushgateway.group_ttl", format_duration(service.config.pushgateway.group_ttl));
   writer.EndObject();
   write_string(writer, "start_time", rfc3339(service.started_at_unix_ms));
   writer.Key("uptime_seconds");
