@@ -109,6 +109,11 @@ Expected<GroupingKey, ApiError> parse_grouping_key(std::string_view path, std::s
       return unexpected(bad_key("the grouping key must start with job/<job name>"));
     }
     std::string value = std::move(*raw_value);
+    if (!base64 && value.empty()) {
+      return unexpected(bad_key(fmt::format("label {} has an empty value; an empty value must be written "
+                                            "{}@base64/=",
+                                            *name, *name)));
+    }
     if (base64) {
       auto decoded = decode_base64_url(value);
       if (!decoded) {

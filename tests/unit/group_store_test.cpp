@@ -44,7 +44,7 @@ TEST_CASE("grouping keys follow the Pushgateway's rules") {
   CHECK(key_of("job/a/instance@base64/=") == key_of("job/a"));
   CHECK(key_of("job/s%C3%A3o") == GroupingKey{{"job", "s\xC3\xA3o"}});
   for (const char* bad : {"job", "job/a/b", "jobs/a", "zone/x/job/a", "job/a/__x/y", "job/a/9x/y", "job/a/a@base64/!!",
-                          "job@base64/=", "job/a/b/1/b/2", "job/%zz"}) {
+                          "job@base64/=", "job/a/b/1/b/2", "job/%zz", "job/a/zone/", "job//"}) {
     CAPTURE(bad);
     auto key = parse_grouping_key(bad, 256);
     REQUIRE_FALSE(key.has_value());
