@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Configures and builds one flavour of syncmon into build/<flavour>.
-#   release  optimised daemon (scripts/run.sh)
+#   release  optimised daemon (scripts/run.sh); `--target package` builds the .deb
 #   dev      RelWithDebInfo, daemon and every test
 #   asan     AddressSanitizer + UndefinedBehaviorSanitizer, daemon and every test
 #   tsan     ThreadSanitizer, the core library and its concurrency tests (no Beast)

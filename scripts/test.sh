@@ -50,6 +50,18 @@ TSAN_OPTIONS=halt_on_error=1 run_ctest tsan
 
 step "build: fuzz"
 bash "$root/scripts/build.sh" fuzz
+step "build: release and its Debian package"
+bash "$root/scripts/build.sh" release
+cmake --build "$root/build/release" --target package >/dev/null
+step "tests: install, run and purge the package"
+deb=$(ls "$root"/build/release/syncmon_*.deb | head -n 1)
+if bash "$root/tests/package/test_deb.sh" "$deb"; then
+  passed=$((passed + 1))
+else
+  echo "tests: $passed passed, $((failed + 1)) failed"
+  exit 1
+fi
+
 corpora=$(mktemp -d)
 trap 'rm -rf "$corpora"' EXIT
 for target in push_parser text_format; do

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include <CLI/CLI.hpp>
+#include <systemd/sd-daemon.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -92,7 +93,23 @@ bool refuse_unbuilt_features(const syncmon::Config& config) {
   return false;
 }
 
-int serve(const syncmon::Config& config) {
+// SIGHUP: re-read and check the config file. What can change without a restart today is the log
+// level; the registry and the tokens follow once access control exists (issue 5).
+void reload(const std::string& config_path) {
+  if (config_path.empty()) {
+    spdlog::info("no --config file to reload");
+    return;
+  }
+  auto config = syncmon::load_config_file(config_path);
+  if (!config) {
+    spdlog::error("reload refused, keeping the running configuration: {}", config.error());
+    return;
+  }
+  spdlog::set_level(spdlog::level::from_str(config->log_level));
+  spdlog::info("reloaded {}: log_level {}; other settings take effect on restart", config_path, config->log_level);
+}
+
+int serve(const syncmon::Config& config, const std::string& config_path) {
   if (refuse_unbuilt_features(config)) {
     return 1;
   }
@@ -149,11 +166,21 @@ int serve(const syncmon::Config& config) {
     return 1;
   }
   service.open_connections = [&server] { return server.open_connections(); };
-  server.on_shutdown([&service] { service.draining.store(true); });
+  server.on_shutdown([&service] {
+    service.draining.store(true);
+    sd_notify(0, "STOPPING=1");
+  });
+  server.on_reload([config_path] {
+    sd_notify(0, "RELOADING=1");
+    reload(config_path);
+    sd_notify(0, "READY=1");
+  });
 
   spdlog::info("syncmond {} listening on {} with {} io threads, data in {}", syncmon::build_info::version(),
                endpoint_text(server.local_endpoint()), options.io_threads, config.data_dir);
   service.recovered.store(true);
+  // systemd (Type=notify) learns that recovery is done and the port is open.
+  sd_notify(0, "READY=1");
   server.run();
   durable->stop();  // the final snapshot, after every in-flight push has been answered
   spdlog::info("stopped");
@@ -197,5 +224,5 @@ int main(int argc, char** argv) {
   spdlog::set_default_logger(logger);
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %l %v");
   spdlog::set_level(spdlog::level::from_str(config->log_level));
-  return serve(*config);
+  return serve(*config, flags.config_path);
 }

@@ -22,6 +22,7 @@ Server::Server(ServerOptions options, const Router& router)
     : options_(options),
       io_(static_cast<int>(options.io_threads)),
       signals_(io_, SIGINT, SIGTERM),
+      reload_signals_(io_, SIGHUP),
       drain_timer_(io_) {
   context_.limits = options.limits;
   context_.router = &router;
@@ -53,6 +54,7 @@ void Server::run() {
       begin_shutdown();
     }
   });
+  wait_for_reload();
   listener_->start();
   std::vector<std::thread> threads;
   threads.reserve(options_.io_threads - 1);
@@ -63,6 +65,19 @@ void Server::run() {
   for (auto& thread : threads) {
     thread.join();
   }
+}
+
+void Server::wait_for_reload() {
+  reload_signals_.async_wait([this](const boost::system::error_code& ec, int) {
+    if (ec) {
+      return;  // cancelled by the shutdown
+    }
+    spdlog::info("received SIGHUP; reloading");
+    if (on_reload_) {
+      on_reload_();
+    }
+    wait_for_reload();
+  });
 }
 
 void Server::request_stop() {
@@ -97,6 +112,7 @@ void Server::check_drained(std::chrono::steady_clock::time_point deadline) {
       spdlog::warn("shutdown_timeout passed with {} connection(s) still open; closing them", open);
     }
     signals_.cancel();
+    reload_signals_.cancel();
     io_.stop();
     return;
   }

@@ -1,6 +1,6 @@
 #pragma once
 // The HTTP server: an io_context run by N threads, one listener, the session tracker, and the
-// signal handling that turns SIGTERM/SIGINT into a graceful drain.
+// signal handling that turns SIGTERM/SIGINT into a graceful drain and SIGHUP into a reload.
 //
 // Thread safety: construct, listen() and run() from the main thread; run() blocks until the
 // server has stopped. open_connections() is safe from any thread.
@@ -42,6 +42,8 @@ class Server {
 
   // Called once, on an io thread, when a shutdown signal arrives (before draining starts).
   void on_shutdown(std::function<void()> callback) { on_shutdown_ = std::move(callback); }
+  // Called on an io thread for every SIGHUP.
+  void on_reload(std::function<void()> callback) { on_reload_ = std::move(callback); }
 
   // Serves until SIGTERM/SIGINT (or request_stop()) and the drain that follows have finished.
   void run();
@@ -52,6 +54,7 @@ class Server {
 
  private:
   void begin_shutdown();
+  void wait_for_reload();
   void check_drained(std::chrono::steady_clock::time_point deadline);
 
   ServerOptions options_;
@@ -60,8 +63,10 @@ class Server {
   boost::asio::io_context io_;
   std::shared_ptr<Listener> listener_;
   boost::asio::signal_set signals_;
+  boost::asio::signal_set reload_signals_;
   boost::asio::steady_timer drain_timer_;
   std::function<void()> on_shutdown_;
+  std::function<void()> on_reload_;
   bool shutting_down_ = false;  // touched only by the signal handler's completion
 };
 
