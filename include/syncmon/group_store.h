@@ -59,7 +59,8 @@ class GroupStore {
   // Applies a push, or rejects it with a 400 (timestamps, a type or HELP that conflicts with
   // another group, a series twice, a reserved name) and records the failure time on the group,
   // or with a 429 when the series would not fit.
-  std::optional<ApiError> apply_push(const GroupPush& push, Undo* undo = nullptr);
+  // Takes the push by value: its families move into the stored group without a copy.
+  std::optional<ApiError> apply_push(GroupPush push, Undo* undo = nullptr);
   // DELETE: false when there was no such group.
   bool remove(const GroupingKey& key, Undo* undo = nullptr);
   void wipe(Undo* undo = nullptr);

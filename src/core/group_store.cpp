@@ -1,7 +1,6 @@
 #include "syncmon/group_store.h"
 
 #include <algorithm>
-#include <set>
 
 #include <fmt/format.h>
 
@@ -121,7 +120,7 @@ void GroupStore::record_failure(const GroupPush& push, const std::string& id) {
   publish(id, std::move(failed), nullptr);
 }
 
-std::optional<ApiError> GroupStore::apply_push(const GroupPush& push, Undo* undo) {
+std::optional<ApiError> GroupStore::apply_push(GroupPush push, Undo* undo) {
   const std::string id = grouping_key_id(push.key);
   auto next = std::make_shared<MetricGroup>();
   next->key = push.key;
@@ -140,26 +139,33 @@ std::optional<ApiError> GroupStore::apply_push(const GroupPush& push, Undo* undo
   }
   // The pushed families, grouping labels merged in, each series once.
   std::map<std::string, PushedFamily> merged;
-  for (const auto& pushed : push.families) {
+  std::vector<const PushedMetric*> by_labels;
+  for (auto& family : push.families) {
     if (problem) {
       break;
     }
-    if (is_reserved_metric_name(pushed.name)) {
-      problem = inconsistent(fmt::format("metric name \"{}\" is reserved by syncmond", pushed.name));
+    if (is_reserved_metric_name(family.name)) {
+      problem = inconsistent(fmt::format("metric name \"{}\" is reserved by syncmond", family.name));
       break;
     }
-    PushedFamily family = pushed;
-    std::set<std::vector<LabelPair>, std::less<>> seen;
+    by_labels.clear();
     for (auto& metric : family.metrics) {
       merge_grouping_labels(metric, push.key);
-      if (!seen.insert(metric.labels).second) {
+      by_labels.push_back(&metric);
+    }
+    // Sorted, equal label sets are neighbours: no set to allocate.
+    std::sort(by_labels.begin(), by_labels.end(),
+              [](const PushedMetric* a, const PushedMetric* b) { return a->labels < b->labels; });
+    for (std::size_t i = 1; i < by_labels.size(); ++i) {
+      if (by_labels[i - 1]->labels == by_labels[i]->labels) {
         problem = inconsistent(fmt::format("collected metric \"{}\" {} was collected before with the same name and "
                                            "label values",
-                                           family.name, labels_text(metric.labels)));
+                                           family.name, labels_text(by_labels[i]->labels)));
         break;
       }
     }
-    merged[family.name] = std::move(family);
+    std::string name = family.name;
+    merged[std::move(name)] = std::move(family);
   }
   if (!problem && push.mode == GroupPushMode::kReplaceFamilies && current != nullptr) {
     for (const auto& family : current->families) {

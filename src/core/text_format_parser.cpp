@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <unordered_map>
 
 #include <fmt/format.h>
@@ -106,7 +107,7 @@ class TextParser {
   }
 
   std::size_t family_named(std::string_view name) const {
-    auto it = family_index_.find(std::string(name));
+    auto it = family_index_.find(name);
     return it == family_index_.end() ? kNone : it->second;
   }
 
@@ -310,9 +311,6 @@ class TextParser {
     auto [it, inserted] = index.try_emplace(std::move(key), result_.families[family].metrics.size());
     if (inserted) {
       result_.families[family].metrics.push_back(PushedMetric{std::move(labels), 0, 0, 0, {}, {}});
-      fresh_ = true;
-    } else {
-      fresh_ = false;
     }
     return result_.families[family].metrics[it->second];
   }
@@ -364,6 +362,13 @@ class TextParser {
     if (kind == MetricKind::kSummary && part == Part::kValue && !take_bound(labels, "quantile", bound)) {
       return false;
     }
+    if (part == Part::kValue && kind != MetricKind::kSummary) {
+      // One line is one series: no need to look for an earlier line of it. The same series twice
+      // is refused later, after the grouping labels are merged, as the Pushgateway does it.
+      std::sort(labels.begin(), labels.end(), [](const LabelPair& a, const LabelPair& b) { return a.name < b.name; });
+      result_.families[family].metrics.push_back(PushedMetric{std::move(labels), *value, 0, 0, {}, {}});
+      return true;
+    }
     PushedMetric& metric = metric_for(family, labels);
     switch (part) {
       case Part::kBucket:
@@ -376,17 +381,7 @@ class TextParser {
         metric.count = to_count(*value);
         break;
       case Part::kValue:
-        if (kind == MetricKind::kSummary) {
-          metric.quantiles.push_back({bound, *value});
-        } else if (!fresh_) {
-          // The same series twice: kept, so that the push is refused as the Pushgateway refuses it
-          // (after parsing, with the failure time recorded).
-          PushedMetric duplicate = metric;
-          duplicate.value = *value;
-          result_.families[family].metrics.push_back(std::move(duplicate));
-        } else {
-          metric.value = *value;
-        }
+        metric.quantiles.push_back({bound, *value});
         break;
     }
     return true;
@@ -398,13 +393,13 @@ class TextParser {
 
   const TextFormatLimits& limits_;
   ParsedText result_;
-  std::unordered_map<std::string, std::size_t> family_index_;
+  // A handful of families per push: an ordered map looked up by string_view allocates nothing.
+  std::map<std::string, std::size_t, std::less<>> family_index_;
   std::vector<std::unordered_map<std::string, std::size_t>> metric_index_;
   std::vector<bool> typed_;
   std::string_view line_;
   std::size_t pos_ = 0;
   std::size_t line_number_ = 0;
-  bool fresh_ = false;
   std::string error_;
 };
 

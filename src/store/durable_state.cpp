@@ -139,7 +139,7 @@ void DurableState::replay(const JournalRecord& record) {
         throw damaged();
       }
       // It was accepted against the same preceding state, so it is accepted again.
-      groups_.apply_push(*push);
+      groups_.apply_push(std::move(*push));
       return;
     }
     case JournalKind::kGroupDelete: {
@@ -158,21 +158,24 @@ void DurableState::replay(const JournalRecord& record) {
   }
 }
 
-Expected<std::string, ApiError> DurableState::apply_group_change(const GroupChange& change, GroupStore::Undo* undo) {
+Expected<std::string, ApiError> DurableState::apply_group_change(GroupChange& change, bool journal,
+                                                                 GroupStore::Undo* undo) {
   switch (change.kind) {
-    case GroupChange::Kind::kPush:
-      if (auto error = groups_.apply_push(change.push, undo)) {
+    case GroupChange::Kind::kPush: {
+      std::string record = journal ? encode_group_push(change.push) : std::string();
+      if (auto error = groups_.apply_push(std::move(change.push), undo)) {
         return unexpected(std::move(*error));
       }
-      return encode_group_push(change.push);
+      return record;
+    }
     case GroupChange::Kind::kDelete:
       groups_.remove(change.key, undo);
-      return encode_group_delete(change.key);
+      return journal ? encode_group_delete(change.key) : std::string();
     case GroupChange::Kind::kWipe:
       groups_.wipe(undo);
-      return encode_wipe();
+      return journal ? encode_wipe() : std::string();
   }
-  return encode_wipe();
+  return std::string();
 }
 
 void DurableState::submit(GroupChange change, std::function<void(std::optional<ApiError>)> done) {
@@ -182,7 +185,7 @@ void DurableState::submit(GroupChange change, std::function<void(std::optional<A
                                 "durable; retry later",
                            "", "store_unavailable"});
     }
-    auto applied = apply_group_change(change, nullptr);
+    auto applied = apply_group_change(change, /*journal=*/false, nullptr);
     return done(applied ? std::nullopt : std::optional<ApiError>(applied.error()));
   }
   {
@@ -326,7 +329,7 @@ void DurableState::commit_group(std::deque<Pending>& group) {
       }
     } else {
       auto& change = std::get<PendingGroupChange>(pending);
-      auto record = apply_group_change(change.change, &change.undo);
+      auto record = apply_group_change(change.change, /*journal=*/true, &change.undo);
       if (!record) {
         change.done(record.error());
         continue;

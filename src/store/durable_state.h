@@ -102,8 +102,9 @@ class DurableState {
   };
   using Pending = std::variant<NativePush, PendingGroupChange>;
 
-  // Applies a group change; its journal record, or the error that refused it.
-  Expected<std::string, ApiError> apply_group_change(const GroupChange& change, GroupStore::Undo* undo);
+  // Applies a group change (consuming it); its journal record when `journal`, or the error that
+  // refused it.
+  Expected<std::string, ApiError> apply_group_change(GroupChange& change, bool journal, GroupStore::Undo* undo);
   void replay(const JournalRecord& record);
   void run();
   void commit_group(std::deque<Pending>& group);

@@ -165,3 +165,43 @@ def test_config_errors_stop_start_up_naming_the_key(tmp_path):
 
     result = subprocess.run([SYNCMOND, "--version"], capture_output=True, text=True, timeout=10)
     assert result.returncode == 0 and result.stdout.startswith("syncmond ")
+
+
+def test_systemd_notify_ready_and_stopping(start_daemon, tmp_path):
+    """Type=notify: READY=1 once recovery is done and the port is open, STOPPING=1 on SIGTERM."""
+    notify_path = str(tmp_path / "notify.sock")
+    receiver = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    receiver.bind(notify_path)
+    receiver.settimeout(10)
+    import os
+    os.environ["NOTIFY_SOCKET"] = notify_path
+    try:
+        daemon = start_daemon("")
+    finally:
+        del os.environ["NOTIFY_SOCKET"]
+    assert receiver.recv(4096) == b"READY=1"
+    assert daemon.request("GET", "/-/ready")[0] == 200
+    daemon.signal()
+    assert receiver.recv(4096) == b"STOPPING=1"
+    assert daemon.wait() == 0
+    receiver.close()
+
+
+def test_sighup_reloads_the_config_and_keeps_serving(start_daemon):
+    import signal as signals
+    daemon = start_daemon("log_level: info\n")
+    daemon.config_path.write_text("log_level: debug\n")
+    daemon.signal(signals.SIGHUP)
+    deadline = time.monotonic() + 5
+    while not any("reloaded" in line for line in daemon.log_lines) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert any("log_level debug" in line for line in daemon.log_lines)
+    # A broken file is refused and the running configuration kept.
+    daemon.config_path.write_text("log_level: chatty\n")
+    daemon.signal(signals.SIGHUP)
+    deadline = time.monotonic() + 5
+    while not any("reload refused" in line for line in daemon.log_lines) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert any("reload refused" in line and "log_level" in line for line in daemon.log_lines)
+    assert daemon.process.poll() is None
+    assert daemon.request("GET", "/-/healthy")[0] == 200
