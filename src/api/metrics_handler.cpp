@@ -5,6 +5,7 @@
 #include <prometheus/text_serializer.h>
 
 #include "api/process_collector.h"
+#include "api/single_sample_family.h"
 #include "syncmon/build_info.h"
 #include "syncmon/domain_collectable.h"
 #include "syncmon/group_exposition.h"
@@ -13,33 +14,26 @@
 namespace syncmon::api {
 namespace {
 
-prometheus::MetricFamily gauge_family(std::string name, std::string help, double value,
-                                      std::vector<prometheus::ClientMetric::Label> labels = {}) {
-  prometheus::MetricFamily family{std::move(name), escape_help_text(help), prometheus::MetricType::Gauge, {}};
-  prometheus::ClientMetric metric;
-  metric.label = std::move(labels);
-  metric.gauge.value = value;
-  family.metric.push_back(std::move(metric));
-  return family;
-}
-
 // Figures computed at scrape time rather than counted as they happen.
 std::vector<prometheus::MetricFamily> runtime_families(const Service& service) {
+  constexpr auto kGauge = prometheus::MetricType::Gauge;
   std::vector<prometheus::MetricFamily> families;
-  families.push_back(gauge_family("syncmond_build_info", "Version and build of the running syncmond; always 1.", 1,
-                                  {{"version", std::string(build_info::version())},
-                                   {"revision", std::string(build_info::revision())},
-                                   {"compiler", std::string(build_info::compiler())}}));
-  families.push_back(gauge_family("syncmond_ready", "1 once recovery has finished and pushes are accepted.",
-                                  service.ready() ? 1 : 0));
-  families.push_back(gauge_family("syncmond_series", "Series held: native pushes and Pushgateway groups (a histogram counts once).",
-                                  static_cast<double>(service.aggregator.series_count() + service.groups.series_count())));
-  families.push_back(gauge_family("syncmond_series_limit", "limits.max_series.",
-                                  static_cast<double>(service.aggregator.max_series())));
-  families.push_back(gauge_family("syncmond_idempotency_keys", "Idempotency-Keys remembered.",
-                                  static_cast<double>(service.durable.idempotency_keys())));
-  families.push_back(gauge_family("syncmond_open_connections", "HTTP connections open now.",
-                                  static_cast<double>(service.open_connections())));
+  families.push_back(single_sample_family("syncmond_build_info", "Version and build of the running syncmond; always 1.",
+                                          kGauge, 1,
+                                          {{"version", std::string(build_info::version())},
+                                           {"revision", std::string(build_info::revision())},
+                                           {"compiler", std::string(build_info::compiler())}}));
+  families.push_back(single_sample_family("syncmond_ready", "1 once recovery has finished and pushes are accepted.",
+                                          kGauge, service.ready() ? 1 : 0));
+  families.push_back(single_sample_family(
+      "syncmond_series", "Series held: native pushes and Pushgateway groups (a histogram counts once).", kGauge,
+      static_cast<double>(service.aggregator.series_count() + service.groups.series_count())));
+  families.push_back(single_sample_family("syncmond_series_limit", "limits.max_series.", kGauge,
+                                          static_cast<double>(service.aggregator.max_series())));
+  families.push_back(single_sample_family("syncmond_idempotency_keys", "Idempotency-Keys remembered.", kGauge,
+                                          static_cast<double>(service.durable.idempotency_keys())));
+  families.push_back(single_sample_family("syncmond_open_connections", "HTTP connections open now.", kGauge,
+                                          static_cast<double>(service.open_connections())));
   return families;
 }
 

@@ -1,13 +1,11 @@
 #include "api/operations_handler.h"
 
-#include <ctime>
-
-#include <fmt/chrono.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
 #include "syncmon/build_info.h"
 #include "syncmon/duration.h"
+#include "syncmon/time_format.h"
 
 namespace syncmon::api {
 namespace {
@@ -19,11 +17,6 @@ using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 void write_string(Writer& writer, std::string_view key, std::string_view value) {
   writer.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
   writer.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
-}
-
-std::string rfc3339(std::int64_t unix_ms) {
-  const std::time_t seconds = static_cast<std::time_t>(unix_ms / 1000);
-  return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:03}Z", fmt::gmtime(seconds), unix_ms % 1000);
 }
 
 std::string status_json(const Service& service) {
@@ -50,7 +43,7 @@ std::string status_json(const Service& service) {
   write_string(writer, "pushgateway.consistency_check", service.config.pushgateway.consistency_check ? "true" : "false");
   write_string(writer, "pushgateway.group_ttl", format_duration(service.config.pushgateway.group_ttl));
   writer.EndObject();
-  write_string(writer, "start_time", rfc3339(service.started_at_unix_ms));
+  write_string(writer, "start_time", rfc3339_from_unix_ms(service.started_at_unix_ms));
   writer.Key("uptime_seconds");
   writer.Double(static_cast<double>(service.clock.now_unix_ms() - service.started_at_unix_ms) / 1000.0);
   writer.Key("ready");
@@ -65,7 +58,7 @@ std::string status_json(const Service& service) {
   writer.Uint64(service.open_connections());
   write_string(writer, "durability", service.config.durability == DurabilityMode::kAck ? "ack" : "snapshot");
   if (const std::int64_t last = service.durable.last_snapshot_unix_ms(); last > 0) {
-    write_string(writer, "last_snapshot", rfc3339(last));
+    write_string(writer, "last_snapshot", rfc3339_from_unix_ms(last));
   } else {
     writer.Key("last_snapshot");
     writer.Null();

@@ -8,20 +8,10 @@
 #include <sstream>
 #include <string>
 
+#include "api/single_sample_family.h"
+
 namespace syncmon::api {
 namespace {
-
-prometheus::MetricFamily single(std::string name, std::string help, prometheus::MetricType type, double value) {
-  prometheus::MetricFamily family{std::move(name), std::move(help), type, {}};
-  prometheus::ClientMetric metric;
-  if (type == prometheus::MetricType::Counter) {
-    metric.counter.value = value;
-  } else {
-    metric.gauge.value = value;
-  }
-  family.metric.push_back(std::move(metric));
-  return family;
-}
 
 // Seconds since the epoch at which the machine booted (the "btime" line of /proc/stat).
 double boot_time_seconds() {
@@ -57,13 +47,13 @@ std::vector<prometheus::MetricFamily> ProcessCollector::Collect() const {
     const auto field = [&values](std::size_t number) { return values.size() > number - 3 ? std::stod(values[number - 3]) : 0.0; };
     const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
     const double page = static_cast<double>(sysconf(_SC_PAGESIZE));
-    families.push_back(single("process_cpu_seconds_total", "Total user and system CPU time spent in seconds.",
+    families.push_back(single_sample_family("process_cpu_seconds_total", "Total user and system CPU time spent in seconds.",
                               prometheus::MetricType::Counter, (field(14) + field(15)) / ticks));
-    families.push_back(single("process_virtual_memory_bytes", "Virtual memory size in bytes.",
+    families.push_back(single_sample_family("process_virtual_memory_bytes", "Virtual memory size in bytes.",
                               prometheus::MetricType::Gauge, field(23)));
-    families.push_back(single("process_resident_memory_bytes", "Resident memory size in bytes.",
+    families.push_back(single_sample_family("process_resident_memory_bytes", "Resident memory size in bytes.",
                               prometheus::MetricType::Gauge, field(24) * page));
-    families.push_back(single("process_start_time_seconds", "Start time of the process since unix epoch in seconds.",
+    families.push_back(single_sample_family("process_start_time_seconds", "Start time of the process since unix epoch in seconds.",
                               prometheus::MetricType::Gauge, boot_time_seconds() + field(22) / ticks));
   }
   std::error_code ec;
@@ -72,10 +62,10 @@ std::vector<prometheus::MetricFamily> ProcessCollector::Collect() const {
        it.increment(ec)) {
     ++open_fds;
   }
-  families.push_back(single("process_open_fds", "Number of open file descriptors.", prometheus::MetricType::Gauge, open_fds));
+  families.push_back(single_sample_family("process_open_fds", "Number of open file descriptors.", prometheus::MetricType::Gauge, open_fds));
   rlimit limit{};
   if (getrlimit(RLIMIT_NOFILE, &limit) == 0) {
-    families.push_back(single("process_max_fds", "Maximum number of open file descriptors.",
+    families.push_back(single_sample_family("process_max_fds", "Maximum number of open file descriptors.",
                               prometheus::MetricType::Gauge, static_cast<double>(limit.rlim_cur)));
   }
   return families;

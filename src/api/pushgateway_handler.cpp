@@ -1,9 +1,6 @@
 #include "api/pushgateway_handler.h"
 
-#include <ctime>
-
 #include <boost/beast/core/string.hpp>
-#include <fmt/chrono.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
@@ -11,6 +8,7 @@
 #include "syncmon/grouping_key.h"
 #include "syncmon/text_format_parser.h"
 #include "syncmon/text_writer.h"
+#include "syncmon/time_format.h"
 
 namespace syncmon::api {
 namespace {
@@ -27,12 +25,6 @@ server::Response empty_response(const server::Request& request, status code) {
 void key(Writer& writer, std::string_view name) { writer.Key(name.data(), static_cast<rapidjson::SizeType>(name.size())); }
 void string(Writer& writer, std::string_view value) {
   writer.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
-}
-
-std::string rfc3339(double unix_seconds) {
-  const auto seconds = static_cast<std::time_t>(unix_seconds);
-  const auto nanos = static_cast<long>((unix_seconds - static_cast<double>(seconds)) * 1e9);
-  return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:09}Z", fmt::gmtime(seconds), nanos);
 }
 
 void write_labels(Writer& writer, const std::vector<LabelPair>& labels) {
@@ -52,11 +44,18 @@ std::string upper(std::string_view text) {
   return out;
 }
 
+void write_count_and_sum(Writer& writer, const PushedMetric& metric) {
+  key(writer, "count");
+  string(writer, std::to_string(metric.count));
+  key(writer, "sum");
+  string(writer, go_float(metric.sum));
+}
+
 void write_family(Writer& writer, const PushedFamily& family, double push_time) {
   key(writer, family.name);
   writer.StartObject();
   key(writer, "time_stamp");
-  string(writer, rfc3339(push_time));
+  string(writer, rfc3339(push_time, 9));
   key(writer, "type");
   string(writer, upper(kind_name(family.kind)));
   if (family.help) {
@@ -84,10 +83,7 @@ void write_family(Writer& writer, const PushedFamily& family, double push_time) 
           string(writer, go_float(quantile.value));
         }
         writer.EndObject();
-        key(writer, "count");
-        string(writer, std::to_string(metric.count));
-        key(writer, "sum");
-        string(writer, go_float(metric.sum));
+        write_count_and_sum(writer, metric);
         break;
       case MetricKind::kHistogram:
         key(writer, "buckets");
@@ -97,10 +93,7 @@ void write_family(Writer& writer, const PushedFamily& family, double push_time) 
           string(writer, std::to_string(bucket.cumulative_count));
         }
         writer.EndObject();
-        key(writer, "count");
-        string(writer, std::to_string(metric.count));
-        key(writer, "sum");
-        string(writer, go_float(metric.sum));
+        write_count_and_sum(writer, metric);
         break;
     }
     writer.EndObject();

@@ -59,6 +59,15 @@ void append_series(std::string& out, std::string_view name, std::string_view suf
   out += ' ';
 }
 
+void append_sum_and_count(std::string& out, std::string_view name, const PushedMetric& metric) {
+  append_series(out, name, "_sum", metric.labels, "", {});
+  append_go_float(out, metric.sum);
+  out += '\n';
+  append_series(out, name, "_count", metric.labels, "", {});
+  out += std::to_string(metric.count);
+  out += '\n';
+}
+
 void append_family(std::string& out, const FamilyView& family) {
   if (family.help != nullptr) {
     out += "# HELP ";
@@ -87,12 +96,7 @@ void append_family(std::string& out, const FamilyView& family) {
           append_go_float(out, quantile.value);
           out += '\n';
         }
-        append_series(out, family.name, "_sum", metric->labels, "", {});
-        append_go_float(out, metric->sum);
-        out += '\n';
-        append_series(out, family.name, "_count", metric->labels, "", {});
-        out += std::to_string(metric->count);
-        out += '\n';
+        append_sum_and_count(out, family.name, *metric);
         break;
       case MetricKind::kHistogram: {
         bool infinity_seen = false;
@@ -107,12 +111,7 @@ void append_family(std::string& out, const FamilyView& family) {
           out += std::to_string(metric->count);
           out += '\n';
         }
-        append_series(out, family.name, "_sum", metric->labels, "", {});
-        append_go_float(out, metric->sum);
-        out += '\n';
-        append_series(out, family.name, "_count", metric->labels, "", {});
-        out += std::to_string(metric->count);
-        out += '\n';
+        append_sum_and_count(out, family.name, *metric);
         break;
       }
     }

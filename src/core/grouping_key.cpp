@@ -7,6 +7,7 @@
 
 #include "syncmon/label_rules.h"
 #include "syncmon/text_format_parser.h"
+#include "syncmon/url_encoding.h"
 
 namespace syncmon {
 namespace {
@@ -18,29 +19,6 @@ int base64_value(char c) {
   if (c == '-') return 62;
   if (c == '_') return 63;
   return -1;
-}
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::optional<std::string> percent_decoded(std::string_view text) {
-  std::string out;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != '%') {
-      out += text[i];
-      continue;
-    }
-    if (i + 2 >= text.size() || hex_value(text[i + 1]) < 0 || hex_value(text[i + 2]) < 0) {
-      return std::nullopt;
-    }
-    out += static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2]));
-    i += 2;
-  }
-  return out;
 }
 
 ApiError bad_key(std::string message) { return ApiError{400, std::move(message), "grouping key", "invalid_grouping_key"}; }
@@ -92,8 +70,8 @@ Expected<GroupingKey, ApiError> parse_grouping_key(std::string_view path, std::s
   }
   GroupingKey key;
   for (std::size_t i = 0; i < segments.size(); i += 2) {
-    auto name = percent_decoded(segments[i]);
-    auto raw_value = percent_decoded(segments[i + 1]);
+    auto name = percent_decode(segments[i]);
+    auto raw_value = percent_decode(segments[i + 1]);
     if (!name || !raw_value) {
       return unexpected(bad_key("the grouping key holds a malformed percent-encoding"));
     }

@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "syncmon/url_encoding.h"
+
 namespace syncmon::server {
 namespace {
 
@@ -21,36 +23,7 @@ std::vector<std::string_view> split_path(std::string_view path) {
   return segments;
 }
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 }  // namespace
-
-bool percent_decode(std::string_view encoded, std::string& out) {
-  out.clear();
-  out.reserve(encoded.size());
-  for (std::size_t i = 0; i < encoded.size(); ++i) {
-    if (encoded[i] != '%') {
-      out.push_back(encoded[i]);
-      continue;
-    }
-    if (i + 2 >= encoded.size()) {
-      return false;
-    }
-    const int high = hex_value(encoded[i + 1]);
-    const int low = hex_value(encoded[i + 2]);
-    if (high < 0 || low < 0) {
-      return false;
-    }
-    out.push_back(static_cast<char>(high * 16 + low));
-    i += 2;
-  }
-  return true;
-}
 
 void Router::add(http::verb method, std::string pattern, Handler handler) {
   Route route{method, pattern, {}, std::move(handler)};
@@ -80,12 +53,12 @@ bool Router::match(const Route& route, const std::vector<std::string_view>& segm
       return true;
     }
     if (expected.size() > 2 && expected.front() == '{' && expected.back() == '}') {
-      std::string decoded;
-      if (!percent_decode(segments[i], decoded)) {
+      auto decoded = percent_decode(segments[i]);
+      if (!decoded) {
         bad_encoding = true;
         return false;
       }
-      params.emplace(expected.substr(1, expected.size() - 2), std::move(decoded));
+      params.emplace(expected.substr(1, expected.size() - 2), std::move(*decoded));
     } else if (expected != segments[i]) {
       return false;
     }

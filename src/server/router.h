@@ -55,7 +55,4 @@ class Router {
   RequestObserver* observer_ = nullptr;
 };
 
-// Percent-decodes one path segment; false on a malformed escape.
-bool percent_decode(std::string_view encoded, std::string& out);
-
 }  // namespace syncmon::server

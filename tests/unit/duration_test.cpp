@@ -33,3 +33,18 @@ TEST_CASE("format_duration round-trips") {
 
 }  // namespace
 }  // namespace syncmon
+
+#include "syncmon/time_format.h"
+
+namespace syncmon {
+namespace {
+
+TEST_CASE("RFC 3339 timestamps in UTC") {
+  CHECK(rfc3339_from_unix_ms(1'764'841'200'123) == "2025-12-04T09:40:00.123Z");
+  CHECK(rfc3339(1764841200.5, 9) == "2025-12-04T09:40:00.500000000Z");
+  CHECK(rfc3339(0, 0) == "1970-01-01T00:00:00Z");
+  CHECK(rfc3339(1.9999999999, 3) == "1970-01-01T00:00:01.999Z");  // never rounds up to 2.000 of the wrong second
+}
+
+}  // namespace
+}  // namespace syncmon

@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "server/router.h"
+#include "syncmon/url_encoding.h"
 
 namespace syncmon::server {
 namespace {
@@ -79,12 +80,11 @@ TEST_CASE("a throwing handler becomes a 500, not a crash") {
 }
 
 TEST_CASE("percent-decoding") {
-  std::string out;
-  CHECK(percent_decode("a%2Fb", out));
-  CHECK(out == "a/b");
-  CHECK_FALSE(percent_decode("a%2", out));
-  CHECK_FALSE(percent_decode("%", out));
-  CHECK_FALSE(percent_decode("%g0", out));
+  CHECK(percent_decode("a%2Fb") == "a/b");
+  CHECK(percent_decode("s%C3%A3o") == "s\xC3\xA3o");
+  CHECK_FALSE(percent_decode("a%2").has_value());
+  CHECK_FALSE(percent_decode("%").has_value());
+  CHECK_FALSE(percent_decode("%g0").has_value());
 }
 
 TEST_CASE("error bodies carry the message and the path, JSON-escaped") {
