@@ -19,29 +19,13 @@ struct ParserFixture {
   }
 };
 
-constexpr std::string_view kSpecExample = R"({
-  "job": "loja1-products-sync",
-  "time_unit": "s",
-  "providers": [
-    { "provider": "vtex", "connection": "loja1-products",
-      "request_total": 120, "request_success": 110,
-      "request_error_400": 6, "request_error_500": 4,
-      "request_response_time": [0.12, 0.34, 0.05] }
-  ],
-  "connections": [
-    { "connection": "loja1-products", "resource": "product",
-      "resource_index_time": [12.5],
-      "resource_get_time": {"count": 900, "sum": 41.7,
-                            "buckets": {"0.01": 10, "0.05": 500, "0.1": 850, "0.25": 880,
-                                        "0.5": 890, "1": 895, "2.5": 899, "5": 900, "10": 900,
-                                        "30": 900, "60": 900, "300": 900, "900": 900,
-                                        "3600": 900, "+Inf": 900}},
-      "resource_update_time": [0.2, 0.31] }
-  ]
-})";
+// SPEC 3.1's example batch, shared with the integration tests.
+std::string spec_example() {
+  return testing::read_source_file("tests/data/spec_example.json");
+}
 
 TEST_CASE_FIXTURE(ParserFixture, "the SPEC's example batch parses into counters and bucketed histograms") {
-  auto batch = parse(kSpecExample);
+  auto batch = parse(spec_example());
   REQUIRE(batch.has_value());
   CHECK(batch->job == "loja1-products-sync");
   REQUIRE(batch->providers.size() == 1);

@@ -1,6 +1,8 @@
 #pragma once
 // Shared fixtures for the core unit tests.
 
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <string_view>
 
@@ -30,6 +32,19 @@ inline void push_ok(Aggregator& aggregator, std::string_view body, std::int64_t 
   if (auto error = aggregator.apply(*batch)) {
     throw std::runtime_error("unexpected apply error: " + error->message);
   }
+}
+
+// A file of the source tree (SYNCMON_SOURCE_DIR, set by CMake or the environment).
+inline std::string read_source_file(const std::string& relative) {
+  const char* from_env = std::getenv("SYNCMON_SOURCE_DIR");
+  const std::string root = from_env != nullptr ? from_env : SYNCMON_SOURCE_DIR;
+  std::ifstream in(root + "/" + relative, std::ios::binary);
+  if (!in) {
+    throw std::runtime_error("cannot open " + root + "/" + relative);
+  }
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
 }
 
 inline const Series* find_series(const Aggregator& aggregator, Family family, std::string_view first,
