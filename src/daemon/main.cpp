@@ -10,6 +10,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "api/bench_sink_handler.h"
 #include "api/metrics_handler.h"
 #include "api/operations_handler.h"
 #include "api/push_handler.h"
@@ -155,6 +156,9 @@ int serve(const syncmon::Config& config, const std::string& config_path) {
   syncmon::api::register_metrics_routes(router, service);
   syncmon::api::register_push_routes(router, service);
   syncmon::api::register_pushgateway_routes(router, service);
+#ifdef SYNCMON_BENCH_SINK
+  syncmon::api::register_bench_sink_route(router);
+#endif
 
   const auto options = server_options(config);
   syncmon::server::Server server(options, router);
