@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "syncmon/aggregator.h"
-#include "syncmon/domain_collectable.h"
+#include "syncmon/domain_exposition.h"
 #include "test_support.h"
 
 namespace syncmon {
@@ -23,21 +23,19 @@ TEST_CASE("concurrent pushes into shared and private series add up exactly") {
   std::thread scraper([&] {
     // Scrapes race the pushes: the shared counter they see never goes back, and moves in whole
     // pushes (each adds 3 in one atomic step).
-    DomainCollectable collectable(aggregator);
+    constexpr std::string_view kLine = "syncmon_provider_request_total{provider=\"shared\"} ";
     double last_seen = 0;
     while (scraping.load()) {
-      for (const auto& family : collectable.Collect()) {
-        if (family.name != "syncmon_provider_request_total") {
-          continue;
-        }
-        for (const auto& metric : family.metric) {
-          if (metric.label.size() == 1 && metric.label[0].value == "shared") {
-            REQUIRE(metric.counter.value >= last_seen);
-            REQUIRE(static_cast<std::uint64_t>(metric.counter.value) % 3 == 0);
-            last_seen = metric.counter.value;
-          }
-        }
+      std::string text;
+      append_domain_text(text, aggregator);
+      const auto at = text.find(kLine);
+      if (at == std::string::npos) {
+        continue;
       }
+      const double seen = std::stod(text.substr(at + kLine.size(), text.find('\n', at) - at - kLine.size()));
+      REQUIRE(seen >= last_seen);
+      REQUIRE(static_cast<std::uint64_t>(seen) % 3 == 0);
+      last_seen = seen;
     }
   });
 

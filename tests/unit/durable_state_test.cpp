@@ -1,14 +1,12 @@
 #include <doctest/doctest.h>
 
 #include <future>
-#include <sstream>
 #include <thread>
 
-#include <prometheus/text_serializer.h>
 
 #include "store/durable_state.h"
 #include "store_test_support.h"
-#include "syncmon/domain_collectable.h"
+#include "syncmon/domain_exposition.h"
 #include "test_support.h"
 
 namespace syncmon::store {
@@ -17,9 +15,9 @@ namespace {
 using testing::TempDir;
 
 std::string expose(const Aggregator& aggregator) {
-  std::ostringstream out;
-  prometheus::TextSerializer().Serialize(out, DomainCollectable(aggregator).Collect());
-  return out.str();
+  std::string out;
+  append_domain_text(out, aggregator);
+  return out;
 }
 
 // One daemon's worth of state over a data directory: aggregator, store, durability.

@@ -4,7 +4,7 @@
 
 #include <prometheus/text_serializer.h>
 
-#include "syncmon/domain_collectable.h"
+#include "syncmon/domain_exposition.h"
 #include "syncmon/text_writer.h"
 #include "test_support.h"
 
@@ -12,12 +12,12 @@ namespace syncmon {
 namespace {
 
 std::string expose(const Aggregator& aggregator) {
-  std::ostringstream out;
-  prometheus::TextSerializer().Serialize(out, DomainCollectable(aggregator).Collect());
-  return out.str();
+  std::string out;
+  append_domain_text(out, aggregator);
+  return out;
 }
 
-TEST_CASE("domain series are exposed under the SPEC's family names and labels") {
+TEST_CASE("domain series are written under the SPEC's family names and labels") {
   Aggregator aggregator(testing::default_aggregator_config());
   testing::push_ok(aggregator, R"({"job": "j1", "providers": [{"provider": "vtex", "connection": "c1",
       "request_total": 3, "request_success": 3, "request_response_time": [0.02]}],
@@ -31,7 +31,14 @@ TEST_CASE("domain series are exposed under the SPEC's family names and labels") 
   CHECK(text.find("syncmon_provider_request_response_time_seconds_count{provider=\"vtex\",connection=\"c1\"} 1") != std::string::npos);
   CHECK(text.find("syncmon_connection_resource_index_time_seconds_bucket{connection=\"c1\",resource=\"product\",le=\"30") != std::string::npos);
   CHECK(text.find("syncmon_job_pushes_total{job=\"j1\"} 1") != std::string::npos);
-  CHECK(text.find("syncmon_job_last_push_timestamp_seconds{job=\"j1\"} 1764841200.5") != std::string::npos);
+  CHECK(text.find("syncmon_job_last_push_timestamp_seconds{job=\"j1\"} 1.7648412005e+09\n") != std::string::npos);
+  CHECK(text.find("# HELP syncmon_provider_request_total Calls made by sync jobs to the provider.\n") != std::string::npos);
+  // Buckets, then _sum and _count, as Go's client library writes them.
+  const auto bucket = text.find("syncmon_provider_request_response_time_seconds_bucket{provider=\"vtex\",connection=\"c1\",le=\"+Inf\"} 1\n");
+  const auto sum = text.find("syncmon_provider_request_response_time_seconds_sum{provider=\"vtex\",connection=\"c1\"} 0.02\n");
+  REQUIRE(bucket != std::string::npos);
+  REQUIRE(sum != std::string::npos);
+  CHECK(bucket < sum);
   // Families nobody pushed to are not shown.
   CHECK(text.find("resource_delete_time") == std::string::npos);
 }

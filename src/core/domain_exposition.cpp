@@ -1,0 +1,134 @@
+#include "syncmon/domain_exposition.h"
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+
+#include "syncmon/text_writer.h"
+
+namespace syncmon {
+namespace {
+
+std::string_view type_word(ValueKind kind) {
+  switch (kind) {
+    case ValueKind::kCounter:
+      return "counter";
+    case ValueKind::kHistogram:
+      return "histogram";
+    case ValueKind::kLatestTimestamp:
+      return "gauge";
+  }
+  return "untyped";
+}
+
+void append_uint(std::string& out, std::uint64_t value) {
+  char buffer[24];
+  const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
+  out.append(buffer, result.ptr);
+}
+
+// `{provider="vtex",connection="c1"` without the closing brace, so that `le` can follow; empty
+// values (a label not pushed) are left out. Returns whether any label was written.
+bool append_open_labels(std::string& out, const Series& series, LabelScheme scheme) {
+  const auto names = label_names(scheme);
+  std::string_view rest = series.encoded_labels();
+  bool any = false;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    const std::size_t end = rest.find(kLabelSeparator);
+    const std::string_view value = rest.substr(0, end);
+    if (!value.empty()) {
+      out += any ? ',' : '{';
+      out += names[i];
+      out += "=\"";
+      append_escaped_label_value(out, value);
+      out += '"';
+      any = true;
+    }
+    rest = end == std::string_view::npos ? std::string_view{} : rest.substr(end + 1);
+  }
+  return any;
+}
+
+void append_series_head(std::string& out, std::string_view name, std::string_view suffix, const Series& series,
+                        LabelScheme scheme) {
+  out += name;
+  out += suffix;
+  if (append_open_labels(out, series, scheme)) {
+    out += '}';
+  }
+  out += ' ';
+}
+
+void append_histogram(std::string& out, const FamilyInfo& info, const Series& series,
+                      const std::vector<std::string>& bound_texts) {
+  std::uint64_t cumulative = 0;
+  for (std::size_t i = 0; i < series.bucket_count(); ++i) {
+    cumulative += series.bucket(i).load(std::memory_order_relaxed);
+    out += info.name;
+    out += "_bucket";
+    out += append_open_labels(out, series, info.labels) ? ',' : '{';
+    out += "le=\"";
+    out += i < bound_texts.size() ? std::string_view(bound_texts[i]) : std::string_view("+Inf");
+    out += "\"} ";
+    append_uint(out, cumulative);
+    out += '\n';
+  }
+  append_series_head(out, info.name, "_sum", series, info.labels);
+  append_go_float(out, series.sum().load(std::memory_order_relaxed));
+  out += '\n';
+  // The count is the buckets' total, so a scrape racing a push still shows +Inf == _count.
+  append_series_head(out, info.name, "_count", series, info.labels);
+  append_uint(out, cumulative);
+  out += '\n';
+}
+
+}  // namespace
+
+void append_domain_text(std::string& out, const Aggregator& aggregator) {
+  std::array<std::vector<const Series*>, kFamilyCount> by_family;
+  aggregator.index().for_each(
+      [&by_family](const Series& series) { by_family[static_cast<std::size_t>(series.family())].push_back(&series); });
+  for (const FamilyInfo& info : all_families()) {
+    auto& members = by_family[static_cast<std::size_t>(info.family)];
+    if (members.empty()) {
+      continue;
+    }
+    std::sort(members.begin(), members.end(), [](const Series* a, const Series* b) {
+      return a->hash() != b->hash() ? a->hash() < b->hash() : a->encoded_labels() < b->encoded_labels();
+    });
+    std::vector<std::string> bound_texts;
+    if (info.kind == ValueKind::kHistogram) {
+      for (double bound : aggregator.layout_of(info.family).upper_bounds()) {
+        bound_texts.push_back(go_float(bound));
+      }
+    }
+    out += "# HELP ";
+    out += info.name;
+    out += ' ';
+    append_escaped_help(out, info.help);
+    out += "\n# TYPE ";
+    out += info.name;
+    out += ' ';
+    out += type_word(info.kind);
+    out += '\n';
+    for (const Series* series : members) {
+      switch (info.kind) {
+        case ValueKind::kCounter:
+          append_series_head(out, info.name, "", *series, info.labels);
+          append_go_float(out, static_cast<double>(series->value().load(std::memory_order_relaxed)));
+          out += '\n';
+          break;
+        case ValueKind::kLatestTimestamp:
+          append_series_head(out, info.name, "", *series, info.labels);
+          append_go_float(out, static_cast<double>(series->value().load(std::memory_order_relaxed)) / 1000.0);
+          out += '\n';
+          break;
+        case ValueKind::kHistogram:
+          append_histogram(out, info, *series, bound_texts);
+          break;
+      }
+    }
+  }
+}
+
+}  // namespace syncmon
