@@ -156,3 +156,15 @@ def fill_counter_series(daemon: Syncmond, series: int, per_push: int = 250, pref
     for start in range(0, providers, per_push):
         daemon.post({"providers": [{"provider": f"{prefix}{start + i}", "request_total": 1}
                                    for i in range(min(per_push, providers - start))]})
+
+
+def time_metrics(port, runs=3):
+    """Median seconds of `runs` scrapes of /metrics, and the size of the last one."""
+    import statistics
+    times, size = [], 0
+    for _ in range(runs):
+        started = time.perf_counter()
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=120) as response:
+            size = len(response.read())
+        times.append(time.perf_counter() - started)
+    return statistics.median(times), size

@@ -8,23 +8,10 @@
 import argparse
 import json
 import random
-import statistics
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
-from benchlib import DEFAULT_BINARY, Syncmond, fill_counter_series, wrk
-
-
-def time_metrics(port, runs=5):
-    times, size = [], 0
-    for _ in range(runs):
-        started = time.perf_counter()
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=60) as response:
-            size = len(response.read())
-        times.append(time.perf_counter() - started)
-    return statistics.median(times), size
+from benchlib import DEFAULT_BINARY, Syncmond, fill_counter_series, time_metrics, wrk
 
 
 def main():
@@ -55,7 +42,7 @@ def main():
                 rows.append((connections, rps, rps * 100, p50, p99))
             baseline_rss = daemon.rss_bytes()
             fill_counter_series(daemon, args.series)
-            metrics_seconds, metrics_bytes = time_metrics(daemon.port)
+            metrics_seconds, metrics_bytes = time_metrics(daemon.port, runs=5)
             series_rss = (daemon.rss_bytes() - baseline_rss) / args.series
         finally:
             daemon.stop()

@@ -19,13 +19,12 @@ Each server is pinned to CPU 0 and wrk to CPU 1; loopback only; every load bound
 import argparse
 import json
 import random
-import statistics
 import tempfile
 import time
 import urllib.request
 from pathlib import Path
 
-from benchlib import ROOT, Pushgateway, Syncmond, fill_counter_series, put_groups, wrk
+from benchlib import ROOT, Pushgateway, Syncmond, fill_counter_series, put_groups, time_metrics, wrk
 from pushgateway import group_body
 
 BENCH_BINARY = ROOT / "build" / "bench" / "syncmond"
@@ -38,16 +37,6 @@ def native_body():
         "provider": "vtex", "connection": "bench", "request_total": 100, "request_success": 95,
         "request_error_400": 3, "request_error_500": 2,
         "request_response_time": [round(random.lognormvariate(-2.5, 1), 4) for _ in range(100)]}]}).encode()
-
-
-def scrape(port, runs=3):
-    times, size = [], 0
-    for _ in range(runs):
-        started = time.perf_counter()
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=120) as response:
-            size = len(response.read())
-        times.append(time.perf_counter() - started)
-    return statistics.median(times), size
 
 
 def sample_lines(port):
@@ -146,7 +135,7 @@ def main():
         for target in (100_000, 1_000_000):
             fill_counter_series(daemon, target - filled, per_push=1000, prefix=f"p{filled}-")
             filled = target
-            seconds_taken, size = scrape(daemon.port)
+            seconds_taken, size = time_metrics(daemon.port)
             lines = sample_lines(daemon.port)
             rows.append(("5 /metrics", f"syncmond, {target} series: {size / 1e6:.1f} MB, {lines} lines", seconds_taken * 1000, "ms"))
             rows.append(("5 /metrics", f"syncmond RSS per sample line at {target}", (daemon.rss_bytes() - base_rss) / lines, "B"))
@@ -155,7 +144,7 @@ def main():
         gateway.start()
         base_rss = gateway.rss_bytes()
         put_groups(gateway.port, group_body(), 2000)  # 100k series
-        seconds_taken, size = scrape(gateway.port)
+        seconds_taken, size = time_metrics(gateway.port)
         lines = sample_lines(gateway.port)
         rows.append(("5 /metrics", f"Pushgateway, 100000 series: {size / 1e6:.1f} MB, {lines} lines", seconds_taken * 1000, "ms"))
         rows.append(("5 /metrics", "Pushgateway RSS per sample line at 100000", (gateway.rss_bytes() - base_rss) / lines, "B"))
