@@ -13,9 +13,11 @@
 #include <string>
 
 #include "syncmon/aggregator.h"
+#include "syncmon/registry_labels.h"
 
 namespace syncmon {
 
-void append_domain_text(std::string& out, const Aggregator& aggregator);
+// `registry` adds partner/tenant/source_provider/target_provider where it knows the ids.
+void append_domain_text(std::string& out, const Aggregator& aggregator, const RegistryLabels& registry = {});
 
 }  // namespace syncmon

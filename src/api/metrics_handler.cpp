@@ -53,7 +53,7 @@ std::string render_metrics(Service& service) {
   std::string text;
   // The domain series dominate the size: about 66 bytes a sample line.
   text.reserve(service.aggregator.series_count() * 80 + 64 * 1024);
-  append_domain_text(text, service.aggregator);
+  append_domain_text(text, service.aggregator, service.registry);
   // The daemon's own few families go through prometheus-cpp.
   std::ostringstream own;
   prometheus::TextSerializer().Serialize(own, families);

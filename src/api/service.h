@@ -16,6 +16,7 @@
 #include "syncmon/clock.h"
 #include "syncmon/config.h"
 #include "syncmon/group_store.h"
+#include "syncmon/registry_labels.h"
 
 namespace syncmon::api {
 
@@ -25,6 +26,8 @@ struct Service {
   GroupStore& groups;
   const Clock& clock;
   SelfMetrics& metrics;
+  // Labels from the registry in the config file (API changes and SIGHUP reloads: issue 5).
+  const RegistryLabels& registry;
   store::DurableState& durable;
   std::int64_t started_at_unix_ms = 0;
   // Set once recovery has finished: from then on pushes are accepted, also while draining, so

@@ -27,64 +27,85 @@ void append_uint(std::string& out, std::uint64_t value) {
   out.append(buffer, result.ptr);
 }
 
-// `{provider="vtex",connection="c1"` without the closing brace, so that `le` can follow; empty
-// values (a label not pushed) are left out. Returns whether any label was written.
-bool append_open_labels(std::string& out, const Series& series, LabelScheme scheme) {
+void append_label(std::string& out, bool& any, std::string_view name, std::string_view value) {
+  if (value.empty()) {
+    return;
+  }
+  out += any ? ',' : '{';
+  out += name;
+  out += "=\"";
+  append_escaped_label_value(out, value);
+  out += '"';
+  any = true;
+}
+
+// `{provider="vtex",connection="c1",partner="acme"` without the closing brace, so that `le` can
+// follow: the pushed labels (empty ones, not pushed, left out), then the registry's. Returns
+// whether any label was written.
+bool append_open_labels(std::string& out, const Series& series, LabelScheme scheme, const RegistryLabels& registry) {
   const auto names = label_names(scheme);
+  std::string_view values[2];
   std::string_view rest = series.encoded_labels();
   bool any = false;
   for (std::size_t i = 0; i < names.size(); ++i) {
     const std::size_t end = rest.find(kLabelSeparator);
-    const std::string_view value = rest.substr(0, end);
-    if (!value.empty()) {
-      out += any ? ',' : '{';
-      out += names[i];
-      out += "=\"";
-      append_escaped_label_value(out, value);
-      out += '"';
-      any = true;
-    }
+    values[i] = rest.substr(0, end);
+    append_label(out, any, names[i], values[i]);
     rest = end == std::string_view::npos ? std::string_view{} : rest.substr(end + 1);
+  }
+  if (scheme == LabelScheme::kProvider) {
+    if (const auto* provider = registry.provider(values[0])) {
+      append_label(out, any, "partner", provider->partner);
+    }
+    if (const auto* connection = values[1].empty() ? nullptr : registry.connection(values[1])) {
+      append_label(out, any, "tenant", connection->tenant);
+    }
+  } else if (scheme == LabelScheme::kConnectionResource) {
+    if (const auto* connection = registry.connection(values[0])) {
+      append_label(out, any, "tenant", connection->tenant);
+      append_label(out, any, "source_provider", connection->source_provider);
+      append_label(out, any, "target_provider", connection->target_provider);
+    }
   }
   return any;
 }
 
 void append_series_head(std::string& out, std::string_view name, std::string_view suffix, const Series& series,
-                        LabelScheme scheme) {
+                        LabelScheme scheme, const RegistryLabels& registry) {
   out += name;
   out += suffix;
-  if (append_open_labels(out, series, scheme)) {
+  if (append_open_labels(out, series, scheme, registry)) {
     out += '}';
   }
   out += ' ';
 }
 
 void append_histogram(std::string& out, const FamilyInfo& info, const Series& series,
-                      const std::vector<std::string>& bound_texts) {
+                      const std::vector<std::string>& bound_texts, const RegistryLabels& registry) {
   std::uint64_t cumulative = 0;
   for (std::size_t i = 0; i < series.bucket_count(); ++i) {
     cumulative += series.bucket(i).load(std::memory_order_relaxed);
     out += info.name;
     out += "_bucket";
-    out += append_open_labels(out, series, info.labels) ? ',' : '{';
+    out += append_open_labels(out, series, info.labels, registry) ? ',' : '{';
     out += "le=\"";
     out += i < bound_texts.size() ? std::string_view(bound_texts[i]) : std::string_view("+Inf");
     out += "\"} ";
     append_uint(out, cumulative);
     out += '\n';
   }
-  append_series_head(out, info.name, "_sum", series, info.labels);
+  append_series_head(out, info.name, "_sum", series, info.labels, registry);
   append_go_float(out, series.sum().load(std::memory_order_relaxed));
   out += '\n';
   // The count is the buckets' total, so a scrape racing a push still shows +Inf == _count.
-  append_series_head(out, info.name, "_count", series, info.labels);
+  append_series_head(out, info.name, "_count", series, info.labels, registry);
   append_uint(out, cumulative);
   out += '\n';
 }
 
 }  // namespace
 
-void append_domain_text(std::string& out, const Aggregator& aggregator) {
+void append_domain_text(std::string& out, const Aggregator& aggregator, const RegistryLabels& registry) {
   std::array<std::vector<const Series*>, kFamilyCount> by_family;
   aggregator.index().for_each(
       [&by_family](const Series& series) { by_family[static_cast<std::size_t>(series.family())].push_back(&series); });
@@ -114,17 +135,17 @@ void append_domain_text(std::string& out, const Aggregator& aggregator) {
     for (const Series* series : members) {
       switch (info.kind) {
         case ValueKind::kCounter:
-          append_series_head(out, info.name, "", *series, info.labels);
+          append_series_head(out, info.name, "", *series, info.labels, registry);
           append_go_float(out, static_cast<double>(series->value().load(std::memory_order_relaxed)));
           out += '\n';
           break;
         case ValueKind::kLatestTimestamp:
-          append_series_head(out, info.name, "", *series, info.labels);
+          append_series_head(out, info.name, "", *series, info.labels, registry);
           append_go_float(out, static_cast<double>(series->value().load(std::memory_order_relaxed)) / 1000.0);
           out += '\n';
           break;
         case ValueKind::kHistogram:
-          append_histogram(out, info, *series, bound_texts);
+          append_histogram(out, info, *series, bound_texts, registry);
           break;
       }
     }

@@ -148,7 +148,9 @@ int serve(const syncmon::Config& config, const std::string& config_path) {
   }
   durable->start();
 
-  syncmon::api::Service service{config, aggregator, groups, clock, metrics, *durable, clock.now_unix_ms()};
+  const syncmon::RegistryLabels registry_labels(config.registry);
+  syncmon::api::Service service{config,   aggregator, groups, clock, metrics, registry_labels,
+                                *durable, clock.now_unix_ms()};
 
   syncmon::server::Router router;
   router.set_observer(&metrics);

@@ -124,3 +124,20 @@ def test_malformed_http_gets_400_and_the_daemon_lives_on(daemon):
     assert sock.recv(4096).startswith(b"HTTP/1.1 400")
     sock.close()
     assert daemon.request("GET", "/-/healthy")[0] == 200
+
+
+def test_registry_labels_from_the_config_file(start_daemon):
+    daemon = start_daemon("""
+registry:
+  partners: [{id: acme, name: ACME}]
+  tenants: [{id: loja1, name: Loja 1}]
+  providers: [{id: vtex, name: VTEX, partner: acme}, {id: totvs, name: TOTVS, partner: acme}]
+  connections: [{id: loja1-products, tenant: loja1, source_provider: totvs, target_provider: vtex,
+                 resources: [product], expected_interval: 15m}]
+""")
+    assert daemon.push(SPEC_EXAMPLE)[0] == 200
+    text = daemon.metrics()
+    assert sample_value(text, "syncmon_provider_request_total",
+                        {**PROVIDER, "partner": "acme", "tenant": "loja1"}) == 120
+    assert sample_value(text, "syncmon_connection_resource_get_time_seconds_count",
+                        {**RESOURCE, "tenant": "loja1", "source_provider": "totvs", "target_provider": "vtex"}) == 900

@@ -73,3 +73,39 @@ TEST_CASE("HELP text is escaped before prometheus-cpp writes it verbatim") {
 
 }  // namespace
 }  // namespace syncmon
+
+namespace syncmon {
+namespace {
+
+TEST_CASE("registry labels come from the registry, never from the push") {
+  Config::Registry registry;
+  registry.partners = {{"acme", "ACME"}};
+  registry.tenants = {{"loja1", "Loja 1"}};
+  registry.providers = {{"vtex", "VTEX", "acme"}, {"totvs", "TOTVS", "acme"}, {"solo", "Solo", ""}};
+  registry.connections = {{"loja1-products", "loja1", "totvs", "vtex", {"product"}, std::nullopt}};
+  const RegistryLabels labels(registry);
+
+  Aggregator aggregator(testing::default_aggregator_config());
+  testing::push_ok(aggregator, R"({"providers": [
+      {"provider": "vtex", "connection": "loja1-products", "request_total": 1},
+      {"provider": "vtex", "request_total": 2},
+      {"provider": "solo", "request_total": 3},
+      {"provider": "unknown", "connection": "loja1-products", "request_total": 4}],
+    "connections": [{"connection": "loja1-products", "resource": "product", "resource_get_time": [0.02]},
+                    {"connection": "other", "resource": "price", "resource_get_time": [0.02]}]})");
+  std::string text;
+  append_domain_text(text, aggregator, labels);
+  CHECK(text.find("syncmon_provider_request_total{provider=\"vtex\",connection=\"loja1-products\",partner=\"acme\",tenant=\"loja1\"} 1\n") != std::string::npos);
+  CHECK(text.find("syncmon_provider_request_total{provider=\"vtex\",partner=\"acme\"} 2\n") != std::string::npos);
+  CHECK(text.find("syncmon_provider_request_total{provider=\"solo\"} 3\n") != std::string::npos);
+  CHECK(text.find("syncmon_provider_request_total{provider=\"unknown\",connection=\"loja1-products\",tenant=\"loja1\"} 4\n") != std::string::npos);
+  CHECK(text.find("syncmon_connection_resource_get_time_seconds_bucket{connection=\"loja1-products\",resource=\"product\",tenant=\"loja1\",source_provider=\"totvs\",target_provider=\"vtex\",le=\"0.05\"} 1\n") != std::string::npos);
+  CHECK(text.find("syncmon_connection_resource_get_time_seconds_count{connection=\"other\",resource=\"price\"} 1\n") != std::string::npos);
+  // A push cannot name these labels itself: they are not fields of an entry.
+  auto refused = testing::parse(aggregator, R"({"providers": [{"provider": "x", "partner": "evil"}]})");
+  REQUIRE_FALSE(refused.has_value());
+  CHECK(refused.error().path == "$.providers[0].partner");
+}
+
+}  // namespace
+}  // namespace syncmon

@@ -1,0 +1,39 @@
+#pragma once
+// The labels that come from the registry, never from a push (SPEC section 2): `partner` and
+// `tenant` on provider series, `tenant`, `source_provider` and `target_provider` on connection
+// series, looked up by the pushed provider and connection ids at exposition time, so that a
+// registry change shows on the next scrape. Unknown ids or empty fields add no label.
+//
+// Thread safety: immutable once built; share it through a shared_ptr<const RegistryLabels>.
+
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "syncmon/config.h"
+
+namespace syncmon {
+
+class RegistryLabels {
+ public:
+  struct Provider {
+    std::string partner;
+  };
+  struct Connection {
+    std::string tenant;
+    std::string source_provider;
+    std::string target_provider;
+  };
+
+  RegistryLabels() = default;
+  explicit RegistryLabels(const Config::Registry& registry);
+
+  const Provider* provider(std::string_view id) const;
+  const Connection* connection(std::string_view id) const;
+
+ private:
+  std::unordered_map<std::string, Provider> providers_;
+  std::unordered_map<std::string, Connection> connections_;
+};
+
+}  // namespace syncmon
