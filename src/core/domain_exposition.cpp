@@ -44,10 +44,10 @@ void append_label(std::string& out, bool& any, std::string_view name, std::strin
 // whether any label was written.
 bool append_open_labels(std::string& out, const Series& series, LabelScheme scheme, const RegistryLabels& registry) {
   const auto names = label_names(scheme);
-  std::string_view values[2];
+  std::array<std::string_view, 2> values;  // every scheme has at most two pushed labels
   std::string_view rest = series.encoded_labels();
   bool any = false;
-  for (std::size_t i = 0; i < names.size(); ++i) {
+  for (std::size_t i = 0; i < names.size() && i < values.size(); ++i) {
     const std::size_t end = rest.find(kLabelSeparator);
     values[i] = rest.substr(0, end);
     append_label(out, any, names[i], values[i]);
