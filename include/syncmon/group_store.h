@@ -71,6 +71,7 @@ class GroupStore {
   // Every group, ordered by grouping key.
   std::vector<std::shared_ptr<const MetricGroup>> groups() const;
   std::size_t series_count() const;
+  std::size_t group_count() const;
 
   // Groups changed since the last call (null: removed); every group with `everything`.
   std::vector<std::pair<std::string, std::shared_ptr<const MetricGroup>>> take_changed(bool everything);

@@ -32,8 +32,13 @@ class RegistryLabels {
   const Connection* connection(std::string_view id) const;
 
  private:
-  std::unordered_map<std::string, Provider> providers_;
-  std::unordered_map<std::string, Connection> connections_;
+  // Looked up per series on every scrape: by string_view, without building a std::string.
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view id) const { return std::hash<std::string_view>{}(id); }
+  };
+  std::unordered_map<std::string, Provider, Hash, std::equal_to<>> providers_;
+  std::unordered_map<std::string, Connection, Hash, std::equal_to<>> connections_;
 };
 
 }  // namespace syncmon

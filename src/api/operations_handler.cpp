@@ -51,7 +51,7 @@ std::string status_json(const Service& service) {
   writer.Key("series");
   writer.Uint64(service.aggregator.series_count() + service.groups.series_count());
   writer.Key("groups");
-  writer.Uint64(service.groups.groups().size());
+  writer.Uint64(service.groups.group_count());
   writer.Key("series_limit");
   writer.Uint64(service.aggregator.max_series());
   writer.Key("open_connections");

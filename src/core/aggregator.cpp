@@ -62,11 +62,11 @@ Expected<Aggregator::Prepared, ApiError> Aggregator::prepare(PushBatch batch) {
 Expected<Aggregator::Prepared, ApiError> Aggregator::prepare(PushBatch batch, bool enforce_limit) {
   Prepared prepared;
   prepared.batch_ = std::move(batch);
-  const PushBatch& b = prepared.batch_;
+  const PushBatch& pushed = prepared.batch_;
   auto& keys = prepared.keys_;
   auto& updates = prepared.updates_;
-  keys.reserve(b.providers.size() + b.connections.size() + 1);
-  updates.reserve(b.providers.size() * 5 + b.connections.size() * 5 + 2);
+  keys.reserve(pushed.providers.size() + pushed.connections.size() + 1);
+  updates.reserve(pushed.providers.size() * 5 + pushed.connections.size() * 5 + 2);
   const auto encode = [&keys](std::string_view first, std::string_view second) {
     std::string& key = keys.emplace_back();
     key.reserve(first.size() + second.size() + 1);
@@ -76,7 +76,7 @@ Expected<Aggregator::Prepared, ApiError> Aggregator::prepare(PushBatch batch, bo
     return keys.size() - 1;
   };
   using Update = Prepared::Update;
-  for (const auto& entry : b.providers) {
+  for (const auto& entry : pushed.providers) {
     const std::size_t key = encode(entry.provider, entry.connection);
     for (std::size_t i = 0; i < kProviderCounterFamilies.size(); ++i) {
       updates.push_back(Update{kProviderCounterFamilies[i], key, 0, entry.counters[i], nullptr, nullptr});
@@ -85,7 +85,7 @@ Expected<Aggregator::Prepared, ApiError> Aggregator::prepare(PushBatch batch, bo
       updates.push_back(Update{Family::kProviderResponseTime, key, 0, 0, &*entry.response_time, nullptr});
     }
   }
-  for (const auto& entry : b.connections) {
+  for (const auto& entry : pushed.connections) {
     const std::size_t key = encode(entry.connection, entry.resource);
     for (std::size_t i = 0; i < kConnectionTimingFamilies.size(); ++i) {
       if (entry.timings[i]) {
@@ -93,12 +93,12 @@ Expected<Aggregator::Prepared, ApiError> Aggregator::prepare(PushBatch batch, bo
       }
     }
   }
-  if (!b.job.empty()) {
-    keys.push_back(b.job);
+  if (!pushed.job.empty()) {
+    keys.push_back(pushed.job);
     const std::size_t key = keys.size() - 1;
     updates.push_back(Update{Family::kJobPushesTotal, key, 0, 1, nullptr, nullptr});
     updates.push_back(Update{Family::kJobLastPushTimestamp, key, 0,
-                             static_cast<std::uint64_t>(std::max<std::int64_t>(b.received_at_unix_ms, 0)), nullptr,
+                             static_cast<std::uint64_t>(std::max<std::int64_t>(pushed.received_at_unix_ms, 0)), nullptr,
                              nullptr});
   }
 

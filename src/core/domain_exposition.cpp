@@ -27,78 +27,80 @@ void append_uint(std::string& out, std::uint64_t value) {
   out.append(buffer, result.ptr);
 }
 
-void append_label(std::string& out, bool& any, std::string_view name, std::string_view value) {
+void append_label(std::string& out, std::string_view name, std::string_view value) {
   if (value.empty()) {
     return;
   }
-  out += any ? ',' : '{';
+  out += out.empty() ? "" : ",";
   out += name;
   out += "=\"";
   append_escaped_label_value(out, value);
   out += '"';
-  any = true;
 }
 
-// `{provider="vtex",connection="c1",partner="acme"` without the closing brace, so that `le` can
-// follow: the pushed labels (empty ones, not pushed, left out), then the registry's. Returns
-// whether any label was written.
-bool append_open_labels(std::string& out, const Series& series, LabelScheme scheme, const RegistryLabels& registry) {
+// `provider="vtex",connection="c1",partner="acme"` (no braces) into `out`, which is cleared: the
+// pushed labels (empty ones, not pushed, left out), then the registry's. Built once per series
+// and reused for each of its lines (a histogram has 17).
+void series_labels(std::string& out, const Series& series, LabelScheme scheme, const RegistryLabels& registry) {
+  out.clear();
   const auto names = label_names(scheme);
   std::array<std::string_view, 2> values;  // every scheme has at most two pushed labels
   std::string_view rest = series.encoded_labels();
-  bool any = false;
   for (std::size_t i = 0; i < names.size() && i < values.size(); ++i) {
     const std::size_t end = rest.find(kLabelSeparator);
     values[i] = rest.substr(0, end);
-    append_label(out, any, names[i], values[i]);
+    append_label(out, names[i], values[i]);
     rest = end == std::string_view::npos ? std::string_view{} : rest.substr(end + 1);
   }
   if (scheme == LabelScheme::kProvider) {
     if (const auto* provider = registry.provider(values[0])) {
-      append_label(out, any, "partner", provider->partner);
+      append_label(out, "partner", provider->partner);
     }
     if (const auto* connection = values[1].empty() ? nullptr : registry.connection(values[1])) {
-      append_label(out, any, "tenant", connection->tenant);
+      append_label(out, "tenant", connection->tenant);
     }
   } else if (scheme == LabelScheme::kConnectionResource) {
     if (const auto* connection = registry.connection(values[0])) {
-      append_label(out, any, "tenant", connection->tenant);
-      append_label(out, any, "source_provider", connection->source_provider);
-      append_label(out, any, "target_provider", connection->target_provider);
+      append_label(out, "tenant", connection->tenant);
+      append_label(out, "source_provider", connection->source_provider);
+      append_label(out, "target_provider", connection->target_provider);
     }
   }
-  return any;
 }
 
-void append_series_head(std::string& out, std::string_view name, std::string_view suffix, const Series& series,
-                        LabelScheme scheme, const RegistryLabels& registry) {
+// `name_suffix{labels,le="0.5"} ` ready for the value.
+void append_line_head(std::string& out, std::string_view name, std::string_view suffix, const std::string& labels,
+                      std::string_view le = {}) {
   out += name;
   out += suffix;
-  if (append_open_labels(out, series, scheme, registry)) {
+  if (!labels.empty() || !le.empty()) {
+    out += '{';
+    out += labels;
+    if (!le.empty()) {
+      out += labels.empty() ? "le=\"" : ",le=\"";
+      out += le;
+      out += '"';
+    }
     out += '}';
   }
   out += ' ';
 }
 
-void append_histogram(std::string& out, const FamilyInfo& info, const Series& series,
-                      const std::vector<std::string>& bound_texts, const RegistryLabels& registry) {
+void append_histogram(std::string& out, const FamilyInfo& info, const Series& series, const std::string& labels,
+                      const std::vector<std::string>& bound_texts) {
   std::uint64_t cumulative = 0;
   for (std::size_t i = 0; i < series.bucket_count(); ++i) {
     cumulative += series.bucket(i).load(std::memory_order_relaxed);
-    out += info.name;
-    out += "_bucket";
-    out += append_open_labels(out, series, info.labels, registry) ? ',' : '{';
-    out += "le=\"";
-    out += i < bound_texts.size() ? std::string_view(bound_texts[i]) : std::string_view("+Inf");
-    out += "\"} ";
+    append_line_head(out, info.name, "_bucket", labels,
+                     i < bound_texts.size() ? std::string_view(bound_texts[i]) : std::string_view("+Inf"));
     append_uint(out, cumulative);
     out += '\n';
   }
-  append_series_head(out, info.name, "_sum", series, info.labels, registry);
+  append_line_head(out, info.name, "_sum", labels);
   append_go_float(out, series.sum().load(std::memory_order_relaxed));
   out += '\n';
   // The count is the buckets' total, so a scrape racing a push still shows +Inf == _count.
-  append_series_head(out, info.name, "_count", series, info.labels, registry);
+  append_line_head(out, info.name, "_count", labels);
   append_uint(out, cumulative);
   out += '\n';
 }
@@ -132,20 +134,22 @@ void append_domain_text(std::string& out, const Aggregator& aggregator, const Re
     out += ' ';
     out += type_word(info.kind);
     out += '\n';
+    std::string labels;  // reused across series: one allocation per family, not per line
     for (const Series* series : members) {
+      series_labels(labels, *series, info.labels, registry);
       switch (info.kind) {
         case ValueKind::kCounter:
-          append_series_head(out, info.name, "", *series, info.labels, registry);
+          append_line_head(out, info.name, "", labels);
           append_go_float(out, static_cast<double>(series->value().load(std::memory_order_relaxed)));
           out += '\n';
           break;
         case ValueKind::kLatestTimestamp:
-          append_series_head(out, info.name, "", *series, info.labels, registry);
+          append_line_head(out, info.name, "", labels);
           append_go_float(out, static_cast<double>(series->value().load(std::memory_order_relaxed)) / 1000.0);
           out += '\n';
           break;
         case ValueKind::kHistogram:
-          append_histogram(out, info, *series, bound_texts, registry);
+          append_histogram(out, info, *series, labels, bound_texts);
           break;
       }
     }

@@ -264,6 +264,11 @@ std::vector<std::shared_ptr<const MetricGroup>> GroupStore::groups() const {
   return out;
 }
 
+std::size_t GroupStore::group_count() const {
+  std::lock_guard lock(mutex_);
+  return groups_.size();
+}
+
 std::size_t GroupStore::series_count() const {
   std::lock_guard lock(mutex_);
   return series_;

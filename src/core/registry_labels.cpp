@@ -12,12 +12,12 @@ RegistryLabels::RegistryLabels(const Config::Registry& registry) {
 }
 
 const RegistryLabels::Provider* RegistryLabels::provider(std::string_view id) const {
-  auto it = providers_.find(std::string(id));
+  auto it = providers_.find(id);
   return it != providers_.end() ? &it->second : nullptr;
 }
 
 const RegistryLabels::Connection* RegistryLabels::connection(std::string_view id) const {
-  auto it = connections_.find(std::string(id));
+  auto it = connections_.find(id);
   return it != connections_.end() ? &it->second : nullptr;
 }
 
