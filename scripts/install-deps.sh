@@ -11,7 +11,7 @@ BUILD_PACKAGES=(
 )
 TEST_PACKAGES=(
   curl python3 python3-pytest python3-prometheus-client prometheus prometheus-pushgateway libcurl4-openssl-dev
-  clang libclang-rt-14-dev
+  clang libclang-rt-14-dev victoria-metrics
 )
 
 BENCH_PACKAGES=(
@@ -19,6 +19,10 @@ BENCH_PACKAGES=(
 )
 
 want=("${BUILD_PACKAGES[@]}")
+# The OpenAPI validator runs on Node.js; a machine that has node and npm from elsewhere keeps them.
+if [[ "${1:-}" == --test ]] && ! command -v npm >/dev/null; then
+  TEST_PACKAGES+=(nodejs npm)
+fi
 case "${1:-}" in
   --test) want+=("${TEST_PACKAGES[@]}") ;;
   --bench) want+=("${BENCH_PACKAGES[@]}") ;;

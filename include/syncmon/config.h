@@ -61,10 +61,34 @@ struct Config {
     std::string url = "http://127.0.0.1:9090";
     Duration timeout = std::chrono::seconds(5);
     Duration cache_ttl = std::chrono::seconds(30);
+    std::size_t cache_max_bytes = 32 * 1024 * 1024;
+    // Consecutive failed backend calls that open the circuit breaker, and how long it stays open
+    // before one trial call may close it again.
+    unsigned breaker_failures = 5;
+    Duration breaker_open_for = std::chrono::seconds(30);
   } prometheus;
+
+  // When an entity's health is degraded or down (SPEC 3.4): by the share of failed requests in
+  // the listing's window. Providers without a connection's expected_interval are stale after
+  // provider_stale_after without a push.
+  struct Health {
+    double degraded_error_ratio = 0.05;
+    double down_error_ratio = 0.5;
+    Duration provider_stale_after = std::chrono::hours(1);
+  } health;
+
+  // The daemon's own recent history, the fallback of the series API and the source of the
+  // listings' summaries: one sample every `resolution`, kept for `retention` within `max_bytes`.
+  struct History {
+    Duration resolution = std::chrono::seconds(10);
+    Duration retention = std::chrono::hours(6);
+    std::size_t max_bytes = 64 * 1024 * 1024;
+  } history;
 
   struct Auth {
     bool allow_unauthenticated = false;
+    // /metrics needs a token (any role but push) like the read API does.
+    bool protect_metrics = false;
     std::vector<TokenConfig> tokens;
   } auth;
 

@@ -4,7 +4,7 @@
 // series, looked up by the pushed provider and connection ids at exposition time, so that a
 // registry change shows on the next scrape. Unknown ids or empty fields add no label.
 //
-// Thread safety: immutable once built; share it through a shared_ptr<const RegistryLabels>.
+// Thread safety: immutable once built; the registry publishes it inside each RegistryView.
 
 #include <string>
 #include <string_view>
@@ -27,6 +27,9 @@ class RegistryLabels {
 
   RegistryLabels() = default;
   explicit RegistryLabels(const Config::Registry& registry);
+
+  void add_provider(std::string id, Provider provider) { providers_[std::move(id)] = std::move(provider); }
+  void add_connection(std::string id, Connection connection) { connections_[std::move(id)] = std::move(connection); }
 
   const Provider* provider(std::string_view id) const;
   const Connection* connection(std::string_view id) const;

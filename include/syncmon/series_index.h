@@ -30,6 +30,17 @@ namespace syncmon {
 // valid UTF-8, which never contains 0xFF, so the encoding is unambiguous.
 inline constexpr char kLabelSeparator = '\xff';
 
+// The first two label values of an encoding (the second empty when there is none): the entity
+// ids of provider (provider, connection) and connection (connection, resource) series.
+inline std::pair<std::string_view, std::string_view> first_two_labels(std::string_view encoded) {
+  const auto separator = encoded.find(kLabelSeparator);
+  if (separator == std::string_view::npos) {
+    return {encoded, {}};
+  }
+  const std::string_view rest = encoded.substr(separator + 1);
+  return {encoded.substr(0, separator), rest.substr(0, rest.find(kLabelSeparator))};
+}
+
 class Series {
  public:
   Series(Family family, std::string encoded_labels, std::uint64_t hash, std::size_t bucket_count);

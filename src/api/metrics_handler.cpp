@@ -1,5 +1,7 @@
 #include "api/metrics_handler.h"
 
+#include "api/access_guard.h"
+
 #include <sstream>
 
 #include <prometheus/text_serializer.h>
@@ -53,7 +55,8 @@ std::string render_metrics(Service& service) {
   std::string text;
   // The domain series dominate the size: about 66 bytes a sample line.
   text.reserve(service.aggregator.series_count() * 80 + 64 * 1024);
-  append_domain_text(text, service.aggregator, service.registry);
+  const auto registry = service.registry.view();  // one registry for the whole scrape
+  append_domain_text(text, service.aggregator, registry->labels());
   // The daemon's own few families go through prometheus-cpp.
   std::ostringstream own;
   prometheus::TextSerializer().Serialize(own, families);
@@ -64,11 +67,11 @@ std::string render_metrics(Service& service) {
 }
 
 void register_metrics_routes(server::Router& router, Service& service) {
-  router.add(server::http::verb::get, "/metrics",
-             [&service](server::Request&& request, const server::PathParams&, server::Responder respond) {
-               respond(server::make_response(request, server::http::status::ok, render_metrics(service),
-                                             "text/plain; version=0.0.4; charset=utf-8"));
-             });
+  add_route(router, service, server::http::verb::get, "/metrics", Permission::kOpen,
+            [&service](server::Request&& request, const server::PathParams&, const Principal&, server::Responder respond) {
+              respond(server::make_response(request, server::http::status::ok, render_metrics(service),
+                                            "text/plain; version=0.0.4; charset=utf-8"));
+            });
 }
 
 }  // namespace syncmon::api

@@ -1,5 +1,8 @@
 #include "api/operations_handler.h"
 
+#include "api/access_guard.h"
+#include "api/series_proxy.h"
+
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
@@ -68,9 +71,14 @@ std::string status_json(const Service& service) {
   writer.Key("backend");
   writer.StartObject();
   write_string(writer, "url", service.config.prometheus.url);
-  // The query proxy, which probes the backend, arrives with the time-series API.
+  // As the series API last found it; nothing before its first call.
   writer.Key("reachable");
-  writer.Null();
+  if (const auto reachable = service.series.backend_reachable()) {
+    writer.Bool(*reachable);
+  } else {
+    writer.Null();
+  }
+  write_string(writer, "circuit_breaker", state_name(service.series.breaker_state()));
   writer.EndObject();
   writer.EndObject();
   writer.EndObject();
@@ -80,10 +88,12 @@ std::string status_json(const Service& service) {
 }  // namespace
 
 void register_operations_routes(server::Router& router, Service& service) {
-  router.add(verb::get, "/-/healthy", [](server::Request&& request, const server::PathParams&, server::Responder respond) {
+  add_route(router, service, verb::get, "/-/healthy", Permission::kOpen,
+            [](server::Request&& request, const server::PathParams&, const Principal&, server::Responder respond) {
     respond(server::make_response(request, status::ok, "OK\n", "text/plain; charset=utf-8"));
   });
-  router.add(verb::get, "/-/ready", [&service](server::Request&& request, const server::PathParams&, server::Responder respond) {
+  add_route(router, service, verb::get, "/-/ready", Permission::kOpen,
+            [&service](server::Request&& request, const server::PathParams&, const Principal&, server::Responder respond) {
     if (service.ready()) {
       respond(server::make_response(request, status::ok, "OK\n", "text/plain; charset=utf-8"));
     } else {
@@ -91,7 +101,8 @@ void register_operations_routes(server::Router& router, Service& service) {
                                     "text/plain; charset=utf-8"));
     }
   });
-  router.add(verb::get, "/api/v1/status", [&service](server::Request&& request, const server::PathParams&, server::Responder respond) {
+  add_route(router, service, verb::get, "/api/v1/status", Permission::kRead,
+            [&service](server::Request&& request, const server::PathParams&, const Principal&, server::Responder respond) {
     respond(server::make_json_response(request, status::ok, status_json(service)));
   });
 }

@@ -3,8 +3,10 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "api/access_guard.h"
 #include "syncmon/idempotency.h"
 #include "syncmon/push_parser.h"
+#include "syncmon/registry.h"
 
 namespace syncmon::api {
 namespace {
@@ -35,8 +37,10 @@ std::string as_duplicate(std::string_view original) {
   return body;
 }
 
+// `webhook_param`: the URL parameter naming the webhook's entity; empty for /api/v1/push.
 template <typename Parse>
-void handle_push(Service& service, const server::Request& request, const server::Responder& respond, Parse parse) {
+void handle_push(Service& service, const server::Request& request, const Principal& caller,
+                 std::string_view webhook_param, const server::Responder& respond, Parse parse) {
   const auto reject = [&](const ApiError& error) {
     service.metrics.count_push_rejected(error.reason);
     respond(server::make_error_response(request, error));
@@ -56,6 +60,12 @@ void handle_push(Service& service, const server::Request& request, const server:
   if (!batch) {
     return reject(batch.error());
   }
+  // Unknown ids (registry.auto_register) and the token's scope, before anything is applied.
+  auto entities = check_push_entities(*batch, *service.registry.view(), caller, webhook_param);
+  if (!entities) {
+    return reject(entities.error());
+  }
+  service.registry.register_seen(entities->new_providers, entities->new_connections);
   batch->received_at_unix_ms = service.clock.now_unix_ms();
   const std::uint64_t observations = batch->observation_count();
   store::PushSubmission submission{std::move(*batch), {}, std::move(key), 0};
@@ -83,26 +93,32 @@ void handle_push(Service& service, const server::Request& request, const server:
 }  // namespace
 
 void register_push_routes(server::Router& router, Service& service) {
-  router.add(server::http::verb::post, "/api/v1/push",
-             [&service](server::Request&& request, const server::PathParams&, server::Responder respond) {
-               handle_push(service, request, respond, [](std::string_view body, const PushSchema& schema) {
-                 return parse_push(body, schema);
-               });
-             });
-  router.add(server::http::verb::post, "/api/v1/providers/{provider}/metrics",
-             [&service](server::Request&& request, const server::PathParams& params, server::Responder respond) {
-               const std::string& provider = params.at("provider");
-               handle_push(service, request, respond, [&provider](std::string_view body, const PushSchema& schema) {
-                 return parse_provider_webhook(body, provider, schema);
-               });
-             });
-  router.add(server::http::verb::post, "/api/v1/connections/{connection}/metrics",
-             [&service](server::Request&& request, const server::PathParams& params, server::Responder respond) {
-               const std::string& connection = params.at("connection");
-               handle_push(service, request, respond, [&connection](std::string_view body, const PushSchema& schema) {
-                 return parse_connection_webhook(body, connection, schema);
-               });
-             });
+  using server::http::verb;
+  add_route(router, service, verb::post, "/api/v1/push", Permission::kPush,
+            [&service](server::Request&& request, const server::PathParams&, const Principal& caller,
+                       server::Responder respond) {
+              handle_push(service, request, caller, "", respond, [](std::string_view body, const PushSchema& schema) {
+                return parse_push(body, schema);
+              });
+            });
+  add_route(router, service, verb::post, "/api/v1/providers/{provider}/metrics", Permission::kPush,
+            [&service](server::Request&& request, const server::PathParams& params, const Principal& caller,
+                       server::Responder respond) {
+              const std::string& provider = params.at("provider");
+              handle_push(service, request, caller, "provider", respond,
+                          [&provider](std::string_view body, const PushSchema& schema) {
+                            return parse_provider_webhook(body, provider, schema);
+                          });
+            });
+  add_route(router, service, verb::post, "/api/v1/connections/{connection}/metrics", Permission::kPush,
+            [&service](server::Request&& request, const server::PathParams& params, const Principal& caller,
+                       server::Responder respond) {
+              const std::string& connection = params.at("connection");
+              handle_push(service, request, caller, "connection", respond,
+                          [&connection](std::string_view body, const PushSchema& schema) {
+                            return parse_connection_webhook(body, connection, schema);
+                          });
+            });
 }
 
 }  // namespace syncmon::api

@@ -4,6 +4,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "api/access_guard.h"
 #include "api/body_decoding.h"
 #include "syncmon/grouping_key.h"
 #include "syncmon/text_format_parser.h"
@@ -189,40 +190,60 @@ void handle_push(Service& service, const server::Request& request, const server:
   service.durable.submit(std::move(change), answer(service, request, std::move(respond), status::ok));
 }
 
+// Grouping keys are not providers or connections, so a push token scoped to some of those may
+// not write Pushgateway groups.
+std::optional<ApiError> group_scope_problem(const Principal& caller) {
+  if (caller.push_scoped()) {
+    return forbidden("a push token scoped to connections or providers may push only native batches for them");
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 void register_pushgateway_routes(server::Router& router, Service& service) {
   constexpr std::string_view kGroupRoute = "/metrics/{grouping*}";
-  router.add(verb::put, std::string(kGroupRoute),
-             [&service](server::Request&& request, const server::PathParams& params, server::Responder respond) {
-               handle_push(service, request, params, std::move(respond), GroupPushMode::kReplaceGroup);
-             });
-  router.add(verb::post, std::string(kGroupRoute),
-             [&service](server::Request&& request, const server::PathParams& params, server::Responder respond) {
-               handle_push(service, request, params, std::move(respond), GroupPushMode::kReplaceFamilies);
-             });
-  router.add(verb::delete_, std::string(kGroupRoute),
-             [&service](server::Request&& request, const server::PathParams& params, server::Responder respond) {
-               auto grouping = parse_grouping_key(params.at("grouping"), service.config.limits.max_label_value_length);
-               if (!grouping) {
-                 respond(server::make_error_response(request, grouping.error()));
-                 return;
-               }
-               GroupChange change;
-               change.kind = GroupChange::Kind::kDelete;
-               change.key = std::move(*grouping);
-               service.durable.submit(std::move(change), answer(service, request, std::move(respond), status::accepted));
-             });
-  router.add(verb::get, "/api/v1/metrics",
-             [&service](server::Request&& request, const server::PathParams&, server::Responder respond) {
-               respond(server::make_json_response(request, status::ok, groups_json(service.groups.groups())));
-             });
-  router.add(verb::put, "/api/v1/admin/wipe",
-             [&service](server::Request&& request, const server::PathParams&, server::Responder respond) {
-               GroupChange change;
-               change.kind = GroupChange::Kind::kWipe;
-               service.durable.submit(std::move(change), answer(service, request, std::move(respond), status::accepted));
-             });
+  const auto group_push = [&service](GroupPushMode mode) {
+    return [&service, mode](server::Request&& request, const server::PathParams& params, const Principal& caller,
+                            server::Responder respond) {
+      if (auto refused = group_scope_problem(caller)) {
+        service.metrics.count_push_rejected(refused->reason);
+        return respond(server::make_error_response(request, *refused));
+      }
+      handle_push(service, request, params, std::move(respond), mode);
+    };
+  };
+  add_route(router, service, verb::put, std::string(kGroupRoute), Permission::kPush,
+            group_push(GroupPushMode::kReplaceGroup));
+  add_route(router, service, verb::post, std::string(kGroupRoute), Permission::kPush,
+            group_push(GroupPushMode::kReplaceFamilies));
+  add_route(router, service, verb::delete_, std::string(kGroupRoute), Permission::kPush,
+            [&service](server::Request&& request, const server::PathParams& params, const Principal& caller,
+                       server::Responder respond) {
+              if (auto refused = group_scope_problem(caller)) {
+                return respond(server::make_error_response(request, *refused));
+              }
+              auto grouping = parse_grouping_key(params.at("grouping"), service.config.limits.max_label_value_length);
+              if (!grouping) {
+                respond(server::make_error_response(request, grouping.error()));
+                return;
+              }
+              GroupChange change;
+              change.kind = GroupChange::Kind::kDelete;
+              change.key = std::move(*grouping);
+              service.durable.submit(std::move(change), answer(service, request, std::move(respond), status::accepted));
+            });
+  // Every group of every job: all tenants' data, so admin only.
+  add_route(router, service, verb::get, "/api/v1/metrics", Permission::kAdmin,
+            [&service](server::Request&& request, const server::PathParams&, const Principal&, server::Responder respond) {
+              respond(server::make_json_response(request, status::ok, groups_json(service.groups.groups())));
+            });
+  add_route(router, service, verb::put, "/api/v1/admin/wipe", Permission::kAdmin,
+            [&service](server::Request&& request, const server::PathParams&, const Principal&, server::Responder respond) {
+              GroupChange change;
+              change.kind = GroupChange::Kind::kWipe;
+              service.durable.submit(std::move(change), answer(service, request, std::move(respond), status::accepted));
+            });
 }
 
 }  // namespace syncmon::api

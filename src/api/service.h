@@ -2,23 +2,28 @@
 // What the handlers share: the configuration, the domain, the clock and the daemon's own state.
 // main.cpp builds one and hands it to each register_*_routes().
 //
-// Thread safety: the referenced objects state their own; `ready` is atomic; `open_connections`
-// is set before serving and only called afterwards.
+// Thread safety: the referenced objects state their own; `access` is swapped atomically on
+// SIGHUP; `open_connections` is set before serving and only called afterwards.
 
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 
 #include "api/self_metrics.h"
 #include "store/durable_state.h"
+#include "syncmon/access_policy.h"
 #include "syncmon/aggregator.h"
 #include "syncmon/clock.h"
 #include "syncmon/config.h"
 #include "syncmon/group_store.h"
-#include "syncmon/registry_labels.h"
+#include "syncmon/local_history.h"
+#include "syncmon/registry.h"
 
 namespace syncmon::api {
+
+class SeriesProxy;
 
 struct Service {
   const Config& config;
@@ -26,10 +31,12 @@ struct Service {
   GroupStore& groups;
   const Clock& clock;
   SelfMetrics& metrics;
-  // Labels from the registry in the config file (API changes and SIGHUP reloads: issue 5).
-  const RegistryLabels& registry;
+  Registry& registry;
   store::DurableState& durable;
+  LocalHistory& history;
+  SeriesProxy& series;
   std::int64_t started_at_unix_ms = 0;
+  std::atomic<std::shared_ptr<const AccessPolicy>> access;
   // Set once recovery has finished: from then on pushes are accepted, also while draining, so
   // that a push already in flight at SIGTERM completes.
   std::atomic<bool> recovered{false};

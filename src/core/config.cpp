@@ -169,7 +169,7 @@ std::string read_id(MappingReader& reader, std::string_view name, bool required)
     }
     return value;
   }
-  if (auto problem = label_value_problem(value, kMaxIdBytes)) {
+  if (auto problem = entity_id_problem(value)) {
     reject(reader.key_of(name), *problem);
   }
   return value;
@@ -257,13 +257,46 @@ Config read_config(const YAML::Node& root) {
     prometheus.read_scalar("url", config.prometheus.url);
     prometheus.read_duration("timeout", config.prometheus.timeout);
     prometheus.read_duration("cache_ttl", config.prometheus.cache_ttl, /*zero_allowed=*/true);
+    prometheus.read_scalar("cache_max_bytes", config.prometheus.cache_max_bytes);
+    prometheus.read_scalar("breaker_failures", config.prometheus.breaker_failures);
+    if (config.prometheus.breaker_failures == 0) {
+      reject("prometheus.breaker_failures", "must be at least 1");
+    }
+    prometheus.read_duration("breaker_open_for", config.prometheus.breaker_open_for);
     prometheus.finish();
   }
   {
     MappingReader auth(top.take("auth"), "auth");
     auth.read_scalar("allow_unauthenticated", config.auth.allow_unauthenticated);
+    auth.read_scalar("protect_metrics", config.auth.protect_metrics);
     read_list(auth, "tokens", config.auth.tokens, read_token);
     auth.finish();
+  }
+  {
+    MappingReader health(top.take("health"), "health");
+    health.read_scalar("degraded_error_ratio", config.health.degraded_error_ratio);
+    health.read_scalar("down_error_ratio", config.health.down_error_ratio);
+    health.read_duration("provider_stale_after", config.health.provider_stale_after);
+    health.finish();
+    for (const auto& [key, ratio] : {std::pair{"health.degraded_error_ratio", config.health.degraded_error_ratio},
+                                     std::pair{"health.down_error_ratio", config.health.down_error_ratio}}) {
+      if (!(ratio > 0 && ratio <= 1)) {
+        reject(key, "must be a ratio above 0 and at most 1");
+      }
+    }
+    if (config.health.degraded_error_ratio > config.health.down_error_ratio) {
+      reject("health.degraded_error_ratio", "must not be above health.down_error_ratio");
+    }
+  }
+  {
+    MappingReader history(top.take("history"), "history");
+    history.read_duration("resolution", config.history.resolution);
+    history.read_duration("retention", config.history.retention);
+    history.read_scalar("max_bytes", config.history.max_bytes);
+    history.finish();
+    if (config.history.retention < config.history.resolution) {
+      reject("history.retention", "must not be shorter than history.resolution");
+    }
   }
   {
     MappingReader tls(top.take("tls"), "tls");

@@ -69,4 +69,24 @@ std::optional<std::string> label_value_problem(std::string_view value, std::size
   return std::nullopt;
 }
 
+std::optional<std::string> entity_id_problem(std::string_view id) {
+  if (id.empty()) {
+    return std::string("must not be empty");
+  }
+  if (id.size() > kMaxEntityIdBytes) {
+    return fmt::format("is longer than {} bytes", kMaxEntityIdBytes);
+  }
+  if (id.front() == '.') {
+    return std::string("must not start with a dot");
+  }
+  for (const char c : id) {
+    const bool allowed = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+                         c == '_' || c == ':' || c == '-';
+    if (!allowed) {
+      return std::string("may hold only letters, digits, '.', '_', ':' and '-'");
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace syncmon

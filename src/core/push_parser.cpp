@@ -78,7 +78,7 @@ class PushParser {
   Expected<PushBatch, ApiError> parse_webhook(std::string_view body, EntryKind kind,
                                               std::string_view entity_id) {
     const std::string_view entity_field = kind == EntryKind::kProvider ? "provider" : "connection";
-    if (auto problem = label_value_problem(entity_id, schema_.max_label_value_length)) {
+    if (auto problem = entity_id_problem(entity_id)) {
       fail(fmt::format("the {} id in the URL {}", entity_field, *problem), std::string(entity_field));
       return failure();
     }
@@ -196,6 +196,17 @@ class PushParser {
     return true;
   }
 
+  // A provider or connection id: a label value that is also an entity id.
+  bool read_entity_id(const Value& value, std::string& out) {
+    if (!read_label(value, out)) {
+      return false;
+    }
+    if (auto problem = entity_id_problem(out)) {
+      return fail(fmt::format("{} {}", path_.str(), *problem), path_.str());
+    }
+    return true;
+  }
+
   bool read_label(const Value& value, std::string& out) {
     if (!value.IsString()) {
       return fail(fmt::format("{} must be a string", path_.str()), path_.str());
@@ -253,7 +264,7 @@ class PushParser {
         return fail(fmt::format("{} is required", path_.with("provider")), path_.with("provider"));
       }
       JsonPathScope scope(path_, "provider");
-      if (!read_label(*fields["provider"], entry.provider)) {
+      if (!read_entity_id(*fields["provider"], entry.provider)) {
         return false;
       }
     } else {
@@ -261,7 +272,7 @@ class PushParser {
     }
     if (const Value* connection = fields["connection"]) {
       JsonPathScope scope(path_, "connection");
-      if (!read_label(*connection, entry.connection)) {
+      if (!read_entity_id(*connection, entry.connection)) {
         return false;
       }
     }
@@ -310,7 +321,7 @@ class PushParser {
                     path_.with("connection"));
       }
       JsonPathScope scope(path_, "connection");
-      if (!read_label(*fields["connection"], entry.connection)) {
+      if (!read_entity_id(*fields["connection"], entry.connection)) {
         return false;
       }
     } else {

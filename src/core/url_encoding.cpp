@@ -1,5 +1,7 @@
 #include "syncmon/url_encoding.h"
 
+#include <algorithm>
+
 namespace syncmon {
 namespace {
 
@@ -32,6 +34,53 @@ std::optional<std::string> percent_decode(std::string_view encoded) {
     i += 2;
   }
   return out;
+}
+
+std::string percent_encode(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(text.size() * 3);
+  for (const char c : text) {
+    const bool unreserved = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+                            c == '.' || c == '_' || c == '~';
+    if (unreserved) {
+      out.push_back(c);
+    } else {
+      const auto byte = static_cast<unsigned char>(c);
+      out.push_back('%');
+      out.push_back(kHex[byte >> 4]);
+      out.push_back(kHex[byte & 0xF]);
+    }
+  }
+  return out;
+}
+
+std::optional<QueryStringError> parse_query_string(std::string_view query, QueryParams& out) {
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    if (pair.empty()) {
+      continue;
+    }
+    const auto equals = pair.find('=');
+    std::string raw_name(pair.substr(0, equals));
+    std::string raw_value(equals == std::string_view::npos ? std::string_view() : pair.substr(equals + 1));
+    std::replace(raw_name.begin(), raw_name.end(), '+', ' ');
+    std::replace(raw_value.begin(), raw_value.end(), '+', ' ');
+    auto name = percent_decode(raw_name);
+    if (!name) {
+      return QueryStringError{raw_name, "the query string has a malformed percent-escape"};
+    }
+    auto value = percent_decode(raw_value);
+    if (!value) {
+      return QueryStringError{*name, "the parameter has a malformed percent-escape"};
+    }
+    if (!out.emplace(*name, std::move(*value)).second) {
+      return QueryStringError{*name, "the parameter is given more than once"};
+    }
+  }
+  return std::nullopt;
 }
 
 }  // namespace syncmon

@@ -11,21 +11,29 @@
 #include <spdlog/spdlog.h>
 
 #include "api/bench_sink_handler.h"
+#include "api/history_sampler.h"
 #include "api/metrics_handler.h"
+#include "api/openapi_handler.h"
 #include "api/operations_handler.h"
 #include "api/push_handler.h"
 #include "api/pushgateway_handler.h"
+#include "api/registry_handler.h"
 #include "api/self_metrics.h"
+#include "api/series_handler.h"
+#include "api/series_proxy.h"
 #include "api/service.h"
 #include "server/router.h"
 #include "server/server.h"
 #include "store/durable_state.h"
 #include "store/state_store.h"
+#include "syncmon/access_policy.h"
 #include "syncmon/aggregator.h"
 #include "syncmon/build_info.h"
 #include "syncmon/clock.h"
 #include "syncmon/config.h"
 #include "syncmon/listen_address.h"
+#include "syncmon/local_history.h"
+#include "syncmon/registry.h"
 
 namespace {
 
@@ -75,42 +83,39 @@ std::string endpoint_text(const boost::asio::ip::tcp::endpoint& endpoint) {
                          : fmt::format("{}:{}", address.to_string(), endpoint.port());
 }
 
-// Settings the SPEC defines whose machinery is not built yet. Security settings stop start-up
-// rather than be ignored: an admin who configured tokens or TLS must not get an open, plain
-// server. The others are logged.
+// TLS is the one setting of the SPEC whose machinery is not built yet: it stops start-up rather
+// than be ignored, since an admin who configured it must not get a plain server.
 bool refuse_unbuilt_features(const syncmon::Config& config) {
-  if (!config.auth.tokens.empty()) {
-    spdlog::critical("auth.tokens: access control is not built into this version yet; remove the tokens "
-                     "and keep syncmond on loopback");
-    return true;
-  }
   if (!config.tls.cert_file.empty()) {
-    spdlog::critical("tls: TLS is not built into this version yet; remove tls.cert_file and tls.key_file");
+    spdlog::critical("tls: TLS is not built into this version yet; remove tls.cert_file and tls.key_file and "
+                     "terminate TLS in front of syncmond");
     return true;
-  }
-  if (!config.registry.auto_register) {
-    spdlog::warn("registry.auto_register: false is not enforced yet; pushes for unknown providers are accepted");
   }
   return false;
 }
 
-// SIGHUP: re-read and check the config file. What can change without a restart today is the log
-// level; the registry and the tokens follow once access control exists (issue 5).
-void reload(const std::string& config_path) {
-  if (config_path.empty()) {
+// SIGHUP: re-read and check the config file (with the same flag overrides); the registry, the
+// tokens and the log level apply at once, the rest at the next restart.
+void reload(const Flags& flags, syncmon::Registry& registry, syncmon::api::Service& service) {
+  if (flags.config_path.empty()) {
     spdlog::info("no --config file to reload");
     return;
   }
-  auto config = syncmon::load_config_file(config_path);
+  auto config = effective_config(flags);
   if (!config) {
     spdlog::error("reload refused, keeping the running configuration: {}", config.error());
     return;
   }
+  registry.reload(config->registry);
+  service.access.store(std::make_shared<const syncmon::AccessPolicy>(config->auth));
   spdlog::set_level(spdlog::level::from_str(config->log_level));
-  spdlog::info("reloaded {}: log_level {}; other settings take effect on restart", config_path, config->log_level);
+  spdlog::info("reloaded {}: registry ({} providers, {} connections), {} tokens, log_level {}; other settings take "
+               "effect on restart",
+               flags.config_path, config->registry.providers.size(), config->registry.connections.size(),
+               config->auth.tokens.size(), config->log_level);
 }
 
-int serve(const syncmon::Config& config, const std::string& config_path) {
+int serve(const syncmon::Config& config, const Flags& flags) {
   if (refuse_unbuilt_features(config)) {
     return 1;
   }
@@ -134,8 +139,10 @@ int serve(const syncmon::Config& config, const std::string& config_path) {
   // Recovery finishes before the port opens, so /-/ready is never 200 on half a state.
   std::unique_ptr<syncmon::store::StateStore> state_store;
   std::unique_ptr<syncmon::store::DurableState> durable;
+  std::unique_ptr<syncmon::Registry> registry;
   try {
     state_store = std::make_unique<syncmon::store::StateStore>(config.data_dir, config.durability, config.buckets);
+    registry = std::make_unique<syncmon::Registry>(config.registry, state_store->load_registry());
     durable = std::make_unique<syncmon::store::DurableState>(
         aggregator, groups, *state_store, clock,
         syncmon::store::DurabilityOptions{config.durability, config.snapshot_interval, config.idempotency_retention,
@@ -147,10 +154,14 @@ int serve(const syncmon::Config& config, const std::string& config_path) {
     return 1;
   }
   durable->start();
+  syncmon::register_series_entities(*registry, aggregator.index());
 
-  const syncmon::RegistryLabels registry_labels(config.registry);
-  syncmon::api::Service service{config,   aggregator, groups, clock, metrics, registry_labels,
-                                *durable, clock.now_unix_ms()};
+  syncmon::LocalHistory history(config.history.retention, config.history.max_bytes);
+  syncmon::api::HistorySampler sampler(history, aggregator, clock, config.history.resolution);
+  syncmon::api::SeriesProxy series(config, clock, history, aggregator, *metrics.registry());
+  syncmon::api::Service service{config,   aggregator, groups,  clock,  metrics, *registry,
+                                *durable, history,    series, clock.now_unix_ms()};
+  service.access.store(std::make_shared<const syncmon::AccessPolicy>(config.auth));
 
   syncmon::server::Router router;
   router.set_observer(&metrics);
@@ -158,6 +169,9 @@ int serve(const syncmon::Config& config, const std::string& config_path) {
   syncmon::api::register_metrics_routes(router, service);
   syncmon::api::register_push_routes(router, service);
   syncmon::api::register_pushgateway_routes(router, service);
+  syncmon::api::register_registry_routes(router, service);
+  syncmon::api::register_series_routes(router, service);
+  syncmon::api::register_openapi_route(router, service);
 #ifdef SYNCMON_BENCH_SINK
   syncmon::api::register_bench_sink_route(router);
 #endif
@@ -176,9 +190,9 @@ int serve(const syncmon::Config& config, const std::string& config_path) {
     service.draining.store(true);
     sd_notify(0, "STOPPING=1");
   });
-  server.on_reload([config_path] {
+  server.on_reload([&flags, &registry, &service] {
     sd_notify(0, "RELOADING=1");
-    reload(config_path);
+    reload(flags, *registry, service);
     sd_notify(0, "READY=1");
   });
 
@@ -230,5 +244,5 @@ int main(int argc, char** argv) {
   spdlog::set_default_logger(logger);
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %l %v");
   spdlog::set_level(spdlog::level::from_str(config->log_level));
-  return serve(*config, flags.config_path);
+  return serve(*config, flags);
 }

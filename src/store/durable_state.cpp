@@ -195,6 +195,14 @@ void DurableState::submit(GroupChange change, std::function<void(std::optional<A
   wake_.notify_one();
 }
 
+void DurableState::submit(RegistryWrite write, std::function<void(std::optional<ApiError>)> done) {
+  {
+    std::lock_guard lock(mutex_);
+    queue_.push_back(PendingRegistryWrite{std::move(write), std::move(done)});
+  }
+  wake_.notify_one();
+}
+
 void DurableState::start() { thread_ = std::thread([this] { run(); }); }
 
 void DurableState::stop() {
@@ -327,6 +335,20 @@ void DurableState::commit_group(std::deque<Pending>& group) {
       if (native->key) {
         keys.push_back({*native->key, native->fingerprint, native->accepted_body, now});
       }
+    } else if (auto* registry = std::get_if<PendingRegistryWrite>(&pending)) {
+      // Rare admin changes: their own transaction, answered at once.
+      try {
+        store_.write_registry(registry->write);
+        registry->done(std::nullopt);
+      } catch (const SqliteError& error) {
+        spdlog::error("registry change of {} \"{}\" failed: {}", entity_kind_name(registry->write.kind),
+                      registry->write.id, error.what());
+        registry->done(ApiError{503, fmt::format("the registry change could not be stored ({}); nothing was changed, "
+                                                 "retry later",
+                                                 error.what()),
+                                     "", "store_unavailable"});
+      }
+      continue;
     } else {
       auto& change = std::get<PendingGroupChange>(pending);
       auto record = apply_group_change(change.change, /*journal=*/true, &change.undo);

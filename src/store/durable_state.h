@@ -82,6 +82,9 @@ class DurableState {
   void submit(PushSubmission submission, std::function<void(PushOutcome)> done);
   // The same for a group change; `done` gets the error, if any (400 inconsistent, 429, 503).
   void submit(GroupChange change, std::function<void(std::optional<ApiError>)> done);
+  // A registry change from the admin API, on disk (in either durability mode) before `done`
+  // runs on the durability thread without an error (503 when the disk refuses it).
+  void submit(RegistryWrite write, std::function<void(std::optional<ApiError>)> done);
 
   bool writable() const { return writable_.load(std::memory_order_acquire); }
   std::int64_t last_snapshot_unix_ms() const { return last_snapshot_unix_ms_.load(std::memory_order_relaxed); }
@@ -100,7 +103,11 @@ class DurableState {
     std::function<void(std::optional<ApiError>)> done;
     GroupStore::Undo undo;  // filled when applied ahead of its journal commit
   };
-  using Pending = std::variant<NativePush, PendingGroupChange>;
+  struct PendingRegistryWrite {
+    RegistryWrite write;
+    std::function<void(std::optional<ApiError>)> done;
+  };
+  using Pending = std::variant<NativePush, PendingGroupChange, PendingRegistryWrite>;
 
   // Applies a group change (consuming it); its journal record when `journal`, or the error that
   // refused it.

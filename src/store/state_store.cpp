@@ -31,6 +31,11 @@ constexpr const char* kMigrations[] = {
     R"sql(
     CREATE TABLE groups (id BLOB PRIMARY KEY, data BLOB NOT NULL) WITHOUT ROWID;
     )sql",
+    // 3: providers and connections put through the admin API (kind: provider | connection).
+    R"sql(
+    CREATE TABLE registry (kind TEXT NOT NULL, id TEXT NOT NULL, body TEXT NOT NULL,
+                           PRIMARY KEY (kind, id)) WITHOUT ROWID;
+    )sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);
 
@@ -190,6 +195,34 @@ StoredState StateStore::load() {
     state.journal.push_back({journal.column_int64(0), std::string(journal.column_blob(1))});
   }
   return state;
+}
+
+std::vector<StoredEntity> StateStore::load_registry() {
+  std::vector<StoredEntity> entities;
+  Statement rows(*db_, "SELECT kind, id, body FROM registry ORDER BY kind, id");
+  while (rows.step()) {
+    const std::string_view kind = rows.column_text(0);
+    if (kind != "provider" && kind != "connection") {
+      throw StoreError(fmt::format("{} holds a registry entity of unknown kind \"{}\"; was it written by another "
+                                   "program?",
+                                   path_, kind));
+    }
+    entities.push_back({kind == "provider" ? EntityKind::kProvider : EntityKind::kConnection,
+                        std::string(rows.column_text(1)), std::string(rows.column_text(2))});
+  }
+  return entities;
+}
+
+void StateStore::write_registry(const RegistryWrite& write) {
+  in_transaction(*db_, [&] {
+    if (write.body) {
+      Statement upsert(*db_, "INSERT OR REPLACE INTO registry (kind, id, body) VALUES (?1, ?2, ?3)");
+      upsert.bind_text(1, entity_kind_name(write.kind)).bind_text(2, write.id).bind_text(3, *write.body).run();
+    } else {
+      Statement remove(*db_, "DELETE FROM registry WHERE kind = ?1 AND id = ?2");
+      remove.bind_text(1, entity_kind_name(write.kind)).bind_text(2, write.id).run();
+    }
+  });
 }
 
 void StateStore::insert_keys(const std::vector<IdempotencyRecord>& keys) {

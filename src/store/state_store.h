@@ -14,6 +14,7 @@
 #include "syncmon/aggregator.h"
 #include "syncmon/config.h"
 #include "syncmon/idempotency.h"
+#include "syncmon/registry.h"
 
 namespace syncmon::store {
 
@@ -24,11 +25,18 @@ class StoreError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 
 struct JournalRecord {
   std::int64_t seq = 0;
   std::string record;  // encode_batch(), encode_group_push(), ... (journal_record.h)
+};
+
+// A registry entity the admin API put (body) or deleted (no body).
+struct RegistryWrite {
+  EntityKind kind = EntityKind::kProvider;
+  std::string id;
+  std::optional<std::string> body;
 };
 
 // A group as a snapshot stores it; no data: the group was removed.
@@ -54,6 +62,10 @@ class StateStore {
 
   const std::string& path() const { return path_; }
   StoredState load();
+  // The providers and connections the admin API stored.
+  std::vector<StoredEntity> load_registry();
+  // One transaction. Throws SqliteError.
+  void write_registry(const RegistryWrite& write);
 
   // One transaction: the batches and the keys that came with them. Throws SqliteError; then
   // nothing of it is stored.

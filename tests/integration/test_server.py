@@ -156,12 +156,18 @@ def test_config_errors_stop_start_up_naming_the_key(tmp_path):
                             capture_output=True, text=True, timeout=10)
     assert result.returncode == 1 and "not a loopback address" in result.stderr
 
-    # Tokens or TLS configured before access control exists: refuse rather than serve openly.
-    tokens = tmp_path / "tokens.yml"
-    tokens.write_text("auth:\n  tokens:\n    - {name: a, sha256: " + "0" * 64 + ", role: admin}\n")
-    result = subprocess.run([SYNCMOND, "--config", str(tokens), "--listen", "127.0.0.1:0", "--data-dir", str(tmp_path)],
+    # TLS configured before it is built: refuse rather than serve in plain text.
+    tls = tmp_path / "tls.yml"
+    tls.write_text(f"tls:\n  cert_file: {tmp_path}/c.pem\n  key_file: {tmp_path}/k.pem\n")
+    result = subprocess.run([SYNCMOND, "--config", str(tls), "--listen", "127.0.0.1:0", "--data-dir", str(tmp_path)],
                             capture_output=True, text=True, timeout=10)
-    assert result.returncode == 1 and "auth.tokens" in result.stderr
+    assert result.returncode == 1 and "tls" in result.stderr
+
+    # A bad role names its key.
+    tokens = tmp_path / "tokens.yml"
+    tokens.write_text("auth:\n  tokens:\n    - {name: a, sha256: " + "0" * 64 + ", role: boss}\n")
+    result = subprocess.run([SYNCMOND, "--check-config", str(tokens)], capture_output=True, text=True, timeout=10)
+    assert result.returncode == 1 and "auth.tokens[0].role" in result.stderr
 
     result = subprocess.run([SYNCMOND, "--version"], capture_output=True, text=True, timeout=10)
     assert result.returncode == 0 and result.stdout.startswith("syncmond ")

@@ -1,0 +1,33 @@
+#include "api/history_sampler.h"
+
+namespace syncmon::api {
+
+HistorySampler::HistorySampler(LocalHistory& history, const Aggregator& aggregator, const Clock& clock,
+                               Duration resolution)
+    : history_(history), aggregator_(aggregator), clock_(clock), resolution_(resolution) {
+  history_.sample(aggregator_.index(), clock_.now_unix_ms());
+  thread_ = std::thread([this] { run(); });
+}
+
+HistorySampler::~HistorySampler() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_one();
+  thread_.join();
+}
+
+void HistorySampler::run() {
+  auto next = std::chrono::steady_clock::now() + resolution_;
+  std::unique_lock lock(mutex_);
+  while (!wake_.wait_until(lock, next, [this] { return stopping_; })) {
+    lock.unlock();
+    history_.sample(aggregator_.index(), clock_.now_unix_ms());
+    lock.lock();
+    next += resolution_;
+    next = std::max(next, std::chrono::steady_clock::now());
+  }
+}
+
+}  // namespace syncmon::api

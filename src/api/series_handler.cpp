@@ -1,0 +1,61 @@
+#include "api/series_handler.h"
+
+#include <fmt/format.h>
+
+#include "api/access_guard.h"
+#include "api/query_params.h"
+#include "api/series_proxy.h"
+#include "syncmon/label_rules.h"
+#include "syncmon/series_query.h"
+
+namespace syncmon::api {
+namespace {
+
+using server::http::status;
+using server::http::verb;
+
+void handle_series(Service& service, EntityKind kind, server::Request&& request, const std::string& id,
+                   const Principal& caller, const server::Responder& respond) {
+  const auto reject = [&](const ApiError& error) { respond(server::make_error_response(request, error)); };
+  if (auto problem = entity_id_problem(id)) {
+    return reject({400, fmt::format("the {} id {}", entity_kind_name(kind), *problem), "id", "invalid"});
+  }
+  const auto registry = service.registry.view();
+  const bool known = kind == EntityKind::kProvider ? registry->provider(id) != nullptr : registry->connection(id) != nullptr;
+  if (!known) {
+    return reject({404, fmt::format("no {} \"{}\" is registered", entity_kind_name(kind), id), "id", "not_found"});
+  }
+  const bool allowed = kind == EntityKind::kProvider ? registry->may_read_provider(caller, id)
+                                                     : registry->may_read_connection(caller, id);
+  if (!allowed) {
+    return reject(forbidden(fmt::format("this token may not read {} \"{}\"", entity_kind_name(kind), id)));
+  }
+  auto params = query_params(request);
+  if (!params) {
+    return reject(params.error());
+  }
+  auto query = parse_series_query(kind, id, *params, static_cast<double>(service.clock.now_unix_ms()) / 1000.0);
+  if (!query) {
+    return reject(query.error());
+  }
+  auto head = std::make_shared<server::Request>(request.base(), std::string());
+  service.series.answer(*query, [head, respond](std::string json) {
+    respond(server::make_json_response(*head, status::ok, std::move(json)));
+  });
+}
+
+}  // namespace
+
+void register_series_routes(server::Router& router, Service& service) {
+  for (const EntityKind kind : {EntityKind::kProvider, EntityKind::kConnection}) {
+    const std::string pattern =
+        fmt::format("/api/v1/{}/{{id}}/series", kind == EntityKind::kProvider ? "providers" : "connections");
+    add_route(router, service, verb::get, pattern, Permission::kRead,
+              [&service, kind](server::Request&& request, const server::PathParams& params, const Principal& caller,
+                               server::Responder respond) {
+                handle_series(service, kind, std::move(request), params.at("id"), caller, respond);
+              });
+  }
+}
+
+}  // namespace syncmon::api
