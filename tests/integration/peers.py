@@ -114,12 +114,12 @@ def get_json(url: str, timeout: float = 5):
 class ScrapingBackend:
     """The real Prometheus or VictoriaMetrics, scraping one syncmond every second."""
 
-    def __init__(self, kind: str, directory: Path, target_port: int):
+    def __init__(self, kind: str, directory: Path, target_port: int, port: int = 0):
         self.kind = kind
-        self.port = free_port()
+        self.port = port or free_port()
         scrape = directory / f"{kind}-scrape.yml"
         scrape.write_text(
-            "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
+            "global:\n  scrape_interval: 1s\n"
             "scrape_configs:\n  - job_name: syncmond\n    honor_labels: true\n"
             f"    static_configs:\n      - targets: ['127.0.0.1:{target_port}']\n")
         if kind == "prometheus":
