@@ -38,6 +38,14 @@ bash "$root/scripts/build.sh" dev
 step "tests: dev"
 run_ctest dev
 
+step "tests: the OpenAPI document through a real validator"
+if bash "$root/scripts/validate-openapi.sh"; then
+  passed=$((passed + 1))
+else
+  echo "tests: $passed passed, $((failed + 1)) failed"
+  exit 1
+fi
+
 step "build: asan+ubsan"
 bash "$root/scripts/build.sh" asan
 step "tests: asan+ubsan"

@@ -5,11 +5,10 @@
 //   2. the admin API (PUT/DELETE, persisted in SQLite by the caller before it calls put/remove),
 //   3. pushes naming an id nobody registered (registry.auto_register), and recovered series.
 // Readers take an immutable RegistryView and keep it for the whole request; every change builds
-// a new view and publishes it atomically, so the push path reads without a lock.
+// a new view and publishes it whole, so a reader never sees half a change.
 //
 // Thread safety: every member of Registry may be called from any thread.
 
-#include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -25,6 +24,7 @@
 #include "syncmon/config.h"
 #include "syncmon/duration.h"
 #include "syncmon/expected.h"
+#include "syncmon/published.h"
 #include "syncmon/push_batch.h"
 #include "syncmon/registry_labels.h"
 #include "syncmon/series_index.h"
@@ -101,7 +101,7 @@ class Registry {
  public:
   Registry(const Config::Registry& config, const std::vector<StoredEntity>& stored);
 
-  std::shared_ptr<const RegistryView> view() const { return view_.load(std::memory_order_acquire); }
+  std::shared_ptr<const RegistryView> view() const { return view_.load(); }
 
   // SIGHUP: the config file's part is replaced; API and push entities stay.
   void reload(const Config::Registry& config);
@@ -123,7 +123,7 @@ class Registry {
   std::map<std::string, ConnectionRecord> api_connections_;
   std::set<std::string> seen_providers_;
   std::set<std::string> seen_connections_;
-  std::atomic<std::shared_ptr<const RegistryView>> view_;
+  Published<RegistryView> view_;
 };
 
 // The admin API's PUT body ({"name": ..., "partner": ...} or the connection's fields), checked

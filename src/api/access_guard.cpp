@@ -5,7 +5,7 @@ namespace syncmon::api {
 server::Handler guarded(Service& service, Permission permission, GuardedHandler handler, bool metrics_route) {
   return [&service, permission, metrics_route, handler = std::move(handler)](
              server::Request&& request, const server::PathParams& params, server::Responder respond) {
-    const auto policy = service.access.load(std::memory_order_acquire);
+    const auto policy = service.access.load();
     Permission needed = permission;
     if (metrics_route && policy->protect_metrics()) {
       needed = Permission::kRead;

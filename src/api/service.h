@@ -2,8 +2,8 @@
 // What the handlers share: the configuration, the domain, the clock and the daemon's own state.
 // main.cpp builds one and hands it to each register_*_routes().
 //
-// Thread safety: the referenced objects state their own; `access` is swapped atomically on
-// SIGHUP; `open_connections` is set before serving and only called afterwards.
+// Thread safety: the referenced objects state their own; `access` is replaced whole on SIGHUP;
+// `open_connections` is set before serving and only called afterwards.
 
 #include <atomic>
 #include <cstddef>
@@ -19,6 +19,7 @@
 #include "syncmon/config.h"
 #include "syncmon/group_store.h"
 #include "syncmon/local_history.h"
+#include "syncmon/published.h"
 #include "syncmon/registry.h"
 
 namespace syncmon::api {
@@ -36,7 +37,7 @@ struct Service {
   LocalHistory& history;
   SeriesProxy& series;
   std::int64_t started_at_unix_ms = 0;
-  std::atomic<std::shared_ptr<const AccessPolicy>> access;
+  Published<AccessPolicy> access;
   // Set once recovery has finished: from then on pushes are accepted, also while draining, so
   // that a push already in flight at SIGTERM completes.
   std::atomic<bool> recovered{false};

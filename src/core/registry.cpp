@@ -313,7 +313,7 @@ void Registry::publish() {
     }
   }
   view->index();
-  view_.store(std::move(view), std::memory_order_release);
+  view_.store(std::move(view));
 }
 
 // ---------------------------------------------------------------------------------------------

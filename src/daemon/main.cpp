@@ -44,6 +44,7 @@ struct Flags {
   std::string data_dir;
   std::string log_level;
   bool version = false;
+  bool list_routes = false;
 };
 
 syncmon::Expected<syncmon::Config, std::string> effective_config(const Flags& flags) {
@@ -175,6 +176,13 @@ int serve(const syncmon::Config& config, const Flags& flags) {
 #ifdef SYNCMON_BENCH_SINK
   syncmon::api::register_bench_sink_route(router);
 #endif
+  if (flags.list_routes) {
+    for (const auto& route : router.describe()) {
+      std::cout << route << "\n";
+    }
+    durable->stop();
+    return 0;
+  }
 
   const auto options = server_options(config);
   syncmon::server::Server server(options, router);
@@ -218,6 +226,8 @@ int main(int argc, char** argv) {
   app.add_option("--data-dir", flags.data_dir, "State directory (overrides data_dir)");
   app.add_option("--log-level", flags.log_level, "trace|debug|info|warn|error|critical|off (overrides log_level)");
   app.add_flag("--version", flags.version, "Print the version and exit");
+  app.add_flag("--list-routes", flags.list_routes,
+               "Print every route (method and pattern) and exit; the OpenAPI consistency test reads it");
   CLI11_PARSE(app, argc, argv);
 
   if (flags.version) {
