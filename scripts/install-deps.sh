@@ -11,7 +11,7 @@ BUILD_PACKAGES=(
 )
 TEST_PACKAGES=(
   curl python3 python3-pytest python3-prometheus-client prometheus prometheus-pushgateway libcurl4-openssl-dev
-  clang libclang-rt-14-dev victoria-metrics
+  clang libclang-rt-14-dev victoria-metrics openssl
 )
 
 BENCH_PACKAGES=(

@@ -75,6 +75,8 @@ syncmon::server::ServerOptions server_options(const syncmon::Config& config) {
   options.io_threads = config.server.io_threads != 0 ? config.server.io_threads
                                                       : std::max(1U, std::thread::hardware_concurrency());
   options.shutdown_timeout = config.server.shutdown_timeout;
+  options.tls_cert_file = config.tls.cert_file;
+  options.tls_key_file = config.tls.key_file;
   return options;
 }
 
@@ -82,17 +84,6 @@ std::string endpoint_text(const boost::asio::ip::tcp::endpoint& endpoint) {
   const auto address = endpoint.address();
   return address.is_v6() ? fmt::format("[{}]:{}", address.to_string(), endpoint.port())
                          : fmt::format("{}:{}", address.to_string(), endpoint.port());
-}
-
-// TLS is the one setting of the SPEC whose machinery is not built yet: it stops start-up rather
-// than be ignored, since an admin who configured it must not get a plain server.
-bool refuse_unbuilt_features(const syncmon::Config& config) {
-  if (!config.tls.cert_file.empty()) {
-    spdlog::critical("tls: TLS is not built into this version yet; remove tls.cert_file and tls.key_file and "
-                     "terminate TLS in front of syncmond");
-    return true;
-  }
-  return false;
 }
 
 // SIGHUP: re-read and check the config file (with the same flag overrides); the registry, the
@@ -117,9 +108,6 @@ void reload(const Flags& flags, syncmon::Registry& registry, syncmon::api::Servi
 }
 
 int serve(const syncmon::Config& config, const Flags& flags) {
-  if (refuse_unbuilt_features(config)) {
-    return 1;
-  }
   std::error_code ec;
   std::filesystem::create_directories(config.data_dir, ec);
   if (ec) {
@@ -204,8 +192,9 @@ int serve(const syncmon::Config& config, const Flags& flags) {
     sd_notify(0, "READY=1");
   });
 
-  spdlog::info("syncmond {} listening on {} with {} io threads, data in {}", syncmon::build_info::version(),
-               endpoint_text(server.local_endpoint()), options.io_threads, config.data_dir);
+  spdlog::info("syncmond {} listening on {}{} with {} io threads, data in {}", syncmon::build_info::version(),
+               endpoint_text(server.local_endpoint()), config.tls.cert_file.empty() ? "" : " (TLS)",
+               options.io_threads, config.data_dir);
   service.recovered.store(true);
   // systemd (Type=notify) learns that recovery is done and the port is open.
   sd_notify(0, "READY=1");

@@ -45,7 +45,7 @@ void Listener::on_accept(boost::beast::error_code ec, tcp::socket socket) {
   } else {
     boost::beast::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
-    auto session = std::make_shared<Session>(std::move(socket), context_);
+    auto session = make_session(std::move(socket), context_);
     if (context_.tracker.count() >= context_.limits.max_connections) {
       session->start_rejecting();
     } else {

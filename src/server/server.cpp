@@ -4,6 +4,7 @@
 
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -31,6 +32,23 @@ Server::Server(ServerOptions options, const Router& router)
 Server::~Server() = default;
 
 void Server::listen(const ListenAddress& address) {
+  if (!options_.tls_cert_file.empty()) {
+    tls_ = std::make_unique<net::ssl::context>(net::ssl::context::tls_server);
+    tls_->set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
+                      net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 | net::ssl::context::no_tlsv1_1 |
+                      net::ssl::context::single_dh_use);
+    const auto load = [](const char* key, const std::string& file, const auto& action) {
+      try {
+        action();
+      } catch (const boost::system::system_error& error) {
+        throw std::runtime_error(fmt::format("{}: cannot load {}: {}", key, file, error.code().message()));
+      }
+    };
+    load("tls.cert_file", options_.tls_cert_file, [&] { tls_->use_certificate_chain_file(options_.tls_cert_file); });
+    load("tls.key_file", options_.tls_key_file,
+         [&] { tls_->use_private_key_file(options_.tls_key_file, net::ssl::context::pem); });
+    context_.tls = tls_.get();
+  }
   boost::system::error_code ec;
   const std::string host = address.host == "localhost" ? "127.0.0.1" : address.host;
   const auto ip = net::ip::make_address(host, ec);

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -29,6 +30,9 @@ struct ServerOptions {
   unsigned io_threads = 1;
   // After SIGTERM, how long in-flight requests may take before the process stops anyway.
   std::chrono::milliseconds shutdown_timeout{10'000};
+  // Both set: serve HTTPS with this PEM certificate chain and key.
+  std::string tls_cert_file;
+  std::string tls_key_file;
 };
 
 class Server {
@@ -36,7 +40,8 @@ class Server {
   Server(ServerOptions options, const Router& router);
   ~Server();
 
-  // Resolves and binds the address; throws std::runtime_error naming it on failure.
+  // Loads the TLS certificate and key, if configured, then resolves and binds the address;
+  // throws std::runtime_error naming the file or the address on failure.
   void listen(const ListenAddress& address);
   boost::asio::ip::tcp::endpoint local_endpoint() const;
 
@@ -58,7 +63,8 @@ class Server {
   void check_drained(std::chrono::steady_clock::time_point deadline);
 
   ServerOptions options_;
-  // Declared before io_ so that it outlives the sessions that io_'s pending handlers still own.
+  // Declared before io_ so that they outlive the sessions that io_'s pending handlers still own.
+  std::unique_ptr<boost::asio::ssl::context> tls_;
   SessionContext context_;
   boost::asio::io_context io_;
   std::shared_ptr<Listener> listener_;

@@ -156,12 +156,12 @@ def test_config_errors_stop_start_up_naming_the_key(tmp_path):
                             capture_output=True, text=True, timeout=10)
     assert result.returncode == 1 and "not a loopback address" in result.stderr
 
-    # TLS configured before it is built: refuse rather than serve in plain text.
+    # A TLS certificate that cannot be loaded stops start-up, naming the key.
     tls = tmp_path / "tls.yml"
-    tls.write_text(f"tls:\n  cert_file: {tmp_path}/c.pem\n  key_file: {tmp_path}/k.pem\n")
+    tls.write_text(f"tls:\n  cert_file: {tmp_path}/missing.pem\n  key_file: {tmp_path}/k.pem\n")
     result = subprocess.run([SYNCMOND, "--config", str(tls), "--listen", "127.0.0.1:0", "--data-dir", str(tmp_path)],
                             capture_output=True, text=True, timeout=10)
-    assert result.returncode == 1 and "tls" in result.stderr
+    assert result.returncode == 1 and "tls.cert_file" in result.stderr
 
     # A bad role names its key.
     tokens = tmp_path / "tokens.yml"
