@@ -263,3 +263,18 @@ def test_listings_show_auto_registered_entities_with_summary_and_health(start_da
     assert [c["id"] for c in json.loads(text)["connections"]] == ["job1"]
     status, _, text = daemon.request("GET", "/api/v1/providers?window=soon")
     assert status == 400 and json.loads(text)["path"] == "window"
+
+
+def test_protect_metrics_puts_metrics_behind_a_reading_token(start_daemon, backend):
+    daemon = start_daemon(access_config(backend.url).replace("auth:\n", "auth:\n  protect_metrics: true\n"))
+    assert daemon.request("GET", "/metrics")[0] == 401
+    assert daemon.request("GET", "/metrics", None, headers_for("push"))[0] == 403
+    status, _, text = daemon.request("GET", "/metrics", None, headers_for("tenant_a"))
+    assert status == 200 and "syncmond_http_requests_total" in text
+    assert daemon.request("GET", "/-/healthy")[0] == 200
+    # Refused pushes are counted by reason.
+    daemon.request("POST", "/api/v1/push", "{}", {})
+    daemon.request("POST", "/api/v1/push", "{}", headers_for("partner"))
+    text = daemon.request("GET", "/metrics", None, headers_for("admin"))[2]
+    assert 'syncmond_push_rejections_total{reason="unauthorized"} 1' in text
+    assert 'syncmond_push_rejections_total{reason="forbidden"} 1' in text
