@@ -4,8 +4,10 @@
 //   1. the config file (reloaded on SIGHUP; read-only through the API),
 //   2. the admin API (PUT/DELETE, persisted in SQLite by the caller before it calls put/remove),
 //   3. pushes naming an id nobody registered (registry.auto_register), and recovered series.
-// Readers take an immutable RegistryView and keep it for the whole request; every change builds
-// a new view and publishes it whole, so a reader never sees half a change.
+// Readers take an immutable RegistryView and keep it for the whole request; a change to the
+// config or API entities builds a new view and publishes it whole, so a reader never sees half
+// a change. Ids registered by pushes only ever join a set that every view shares: a flood of
+// new ids costs one insertion each, not one rebuild each.
 //
 // Thread safety: every member of Registry may be called from any thread.
 
@@ -14,6 +16,7 @@
 #include <mutex>
 #include <optional>
 #include <set>
+#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -62,6 +65,24 @@ struct StoredEntity {
   std::string body;
 };
 
+// The ids known from pushes only. Grows, never shrinks; records never move once inserted, so a
+// pointer handed out stays valid. Thread safety: a shared mutex; every member from any thread.
+class SeenEntities {
+ public:
+  // True when the id was new.
+  bool add_provider(const std::string& id);
+  bool add_connection(const std::string& id);
+  const ProviderRecord* provider(std::string_view id) const;
+  const ConnectionRecord* connection(std::string_view id) const;
+  std::vector<const ProviderRecord*> providers() const;      // sorted by id
+  std::vector<const ConnectionRecord*> connections() const;  // sorted by id
+
+ private:
+  mutable std::shared_mutex mutex_;
+  std::map<std::string, ProviderRecord, std::less<>> providers_;
+  std::map<std::string, ConnectionRecord, std::less<>> connections_;
+};
+
 class RegistryView {
  public:
   const ProviderRecord* provider(std::string_view id) const;
@@ -71,9 +92,9 @@ class RegistryView {
   const std::string* partner_name(std::string_view id) const;
   const std::string* tenant_name(std::string_view id) const;
 
-  // Sorted by id.
-  const std::vector<ProviderRecord>& providers() const { return providers_; }
-  const std::vector<ConnectionRecord>& connections() const { return connections_; }
+  // Every entity, sorted by id (those from pushes included).
+  std::vector<const ProviderRecord*> providers() const;
+  std::vector<const ConnectionRecord*> connections() const;
   const RegistryLabels& labels() const { return labels_; }
   bool auto_register() const { return auto_register_; }
 
@@ -88,6 +109,7 @@ class RegistryView {
   void index();
 
   bool auto_register_ = true;
+  std::shared_ptr<const SeenEntities> seen_;
   std::unordered_map<std::string, std::string> partners_;  // id -> name
   std::unordered_map<std::string, std::string> tenants_;
   std::vector<ProviderRecord> providers_;
@@ -121,8 +143,7 @@ class Registry {
   Config::Registry config_;
   std::map<std::string, ProviderRecord> api_providers_;
   std::map<std::string, ConnectionRecord> api_connections_;
-  std::set<std::string> seen_providers_;
-  std::set<std::string> seen_connections_;
+  std::shared_ptr<SeenEntities> seen_ = std::make_shared<SeenEntities>();
   Published<RegistryView> view_;
 };
 

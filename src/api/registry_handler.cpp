@@ -203,11 +203,11 @@ void register_kind(server::Router& router, Service& service, EntityKind kind) {
               key(writer, plural);
               writer.StartArray();
               const auto write_all = [&](const auto& records) {
-                for (const auto& record : records) {
-                  const bool allowed = kind == EntityKind::kProvider ? registry->may_read_provider(caller, record.id)
-                                                                     : registry->may_read_connection(caller, record.id);
+                for (const auto* record : records) {
+                  const bool allowed = kind == EntityKind::kProvider ? registry->may_read_provider(caller, record->id)
+                                                                     : registry->may_read_connection(caller, record->id);
                   if (allowed) {
-                    write_entity(writer, service, record, &*window);
+                    write_entity(writer, service, *record, &*window);
                   }
                 }
               };

@@ -132,12 +132,91 @@ std::string_view origin_name(Origin origin) {
 std::string_view entity_kind_name(EntityKind kind) { return kind == EntityKind::kProvider ? "provider" : "connection"; }
 
 // ---------------------------------------------------------------------------------------------
+// SeenEntities
+
+bool SeenEntities::add_provider(const std::string& id) {
+  std::unique_lock lock(mutex_);
+  return providers_.try_emplace(id, ProviderRecord{id, id, "", Origin::kPush}).second;
+}
+
+bool SeenEntities::add_connection(const std::string& id) {
+  std::unique_lock lock(mutex_);
+  return connections_.try_emplace(id, ConnectionRecord{id, id, "", "", "", {}, std::nullopt, Origin::kPush}).second;
+}
+
+const ProviderRecord* SeenEntities::provider(std::string_view id) const {
+  std::shared_lock lock(mutex_);
+  const auto it = providers_.find(id);
+  return it != providers_.end() ? &it->second : nullptr;
+}
+
+const ConnectionRecord* SeenEntities::connection(std::string_view id) const {
+  std::shared_lock lock(mutex_);
+  const auto it = connections_.find(id);
+  return it != connections_.end() ? &it->second : nullptr;
+}
+
+std::vector<const ProviderRecord*> SeenEntities::providers() const {
+  std::shared_lock lock(mutex_);
+  std::vector<const ProviderRecord*> out;
+  out.reserve(providers_.size());
+  for (const auto& [id, record] : providers_) {
+    out.push_back(&record);
+  }
+  return out;
+}
+
+std::vector<const ConnectionRecord*> SeenEntities::connections() const {
+  std::shared_lock lock(mutex_);
+  std::vector<const ConnectionRecord*> out;
+  out.reserve(connections_.size());
+  for (const auto& [id, record] : connections_) {
+    out.push_back(&record);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
 // RegistryView
 
-const ProviderRecord* RegistryView::provider(std::string_view id) const { return find_in(providers_, provider_at_, id); }
+namespace {
+
+// The view's own records, then those known from pushes only that it does not define, by id.
+template <typename Record>
+std::vector<const Record*> merged(const std::vector<Record>& own, std::vector<const Record*> seen,
+                                  const std::unordered_map<std::string_view, std::size_t>& own_at) {
+  std::vector<const Record*> out;
+  out.reserve(own.size() + seen.size());
+  for (const auto& record : own) {
+    out.push_back(&record);
+  }
+  for (const Record* record : seen) {
+    if (!own_at.contains(record->id)) {
+      out.push_back(record);
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const Record* a, const Record* b) { return a->id < b->id; });
+  return out;
+}
+
+}  // namespace
+
+std::vector<const ProviderRecord*> RegistryView::providers() const {
+  return merged(providers_, seen_->providers(), provider_at_);
+}
+
+std::vector<const ConnectionRecord*> RegistryView::connections() const {
+  return merged(connections_, seen_->connections(), connection_at_);
+}
+
+const ProviderRecord* RegistryView::provider(std::string_view id) const {
+  const ProviderRecord* own = find_in(providers_, provider_at_, id);
+  return own != nullptr ? own : seen_->provider(id);
+}
 
 const ConnectionRecord* RegistryView::connection(std::string_view id) const {
-  return find_in(connections_, connection_at_, id);
+  const ConnectionRecord* own = find_in(connections_, connection_at_, id);
+  return own != nullptr ? own : seen_->connection(id);
 }
 
 const std::string* RegistryView::partner_name(std::string_view id) const {
@@ -175,6 +254,7 @@ bool RegistryView::may_read_provider(const Principal& principal, std::string_vie
       return record != nullptr && record->partner == principal.id;
     }
     case Role::kTenant:
+      // Connections known from pushes only have no tenant: the view's own are enough.
       return std::any_of(connections_.begin(), connections_.end(), [&](const ConnectionRecord& connection) {
         return connection.tenant == principal.id && (connection.source_provider == id || connection.target_provider == id);
       });
@@ -254,25 +334,20 @@ void Registry::remove(EntityKind kind, const std::string& id) {
 }
 
 void Registry::register_seen(const std::vector<std::string>& providers, const std::vector<std::string>& connections) {
-  if (providers.empty() && connections.empty()) {
-    return;
-  }
-  std::lock_guard lock(mutex_);
-  bool changed = false;
+  // No new view: the set is shared by every view, and the config and API entities win an id
+  // they also define.
   for (const auto& id : providers) {
-    changed |= seen_providers_.insert(id).second;
+    seen_->add_provider(id);
   }
   for (const auto& id : connections) {
-    changed |= seen_connections_.insert(id).second;
-  }
-  if (changed) {
-    publish();
+    seen_->add_connection(id);
   }
 }
 
 void Registry::publish() {
   auto view = std::make_shared<RegistryView>();
   view->auto_register_ = config_.auto_register;
+  view->seen_ = seen_;
   for (const auto& partner : config_.partners) {
     view->partners_.emplace(partner.id, partner.name.empty() ? partner.id : partner.name);
   }
@@ -290,11 +365,6 @@ void Registry::publish() {
       view->providers_.push_back(provider);
     }
   }
-  for (const auto& id : seen_providers_) {
-    if (provider_ids.insert(id).second) {
-      view->providers_.push_back({id, id, "", Origin::kPush});
-    }
-  }
   std::set<std::string, std::less<>> connection_ids;
   for (const auto& connection : config_.connections) {
     view->connections_.push_back({connection.id, connection.id, connection.tenant, connection.source_provider,
@@ -305,11 +375,6 @@ void Registry::publish() {
   for (const auto& [id, connection] : api_connections_) {
     if (connection_ids.insert(id).second) {
       view->connections_.push_back(connection);
-    }
-  }
-  for (const auto& id : seen_connections_) {
-    if (connection_ids.insert(id).second) {
-      view->connections_.push_back({id, id, "", "", "", {}, std::nullopt, Origin::kPush});
     }
   }
   view->index();

@@ -28,8 +28,8 @@ TEST_CASE("readers keep a consistent registry view while pushes, the API and rel
       while (running.load()) {
         const auto view = registry.view();
         REQUIRE(view->provider("vtex") != nullptr);  // never missing in any published view
-        for (const auto& provider : view->providers()) {
-          REQUIRE(view->provider(provider.id) == &provider);
+        for (const auto* provider : view->providers()) {
+          REQUIRE(view->provider(provider->id) == provider);
         }
       }
     });

@@ -26,8 +26,8 @@ TEST_CASE("the config file's entities are listed sorted, with names and registry
   Registry registry(spec_registry(), {});
   const auto view = registry.view();
   REQUIRE(view->providers().size() == 3);
-  CHECK(view->providers()[0].id == "omie");
-  CHECK(view->providers()[0].name == "omie");  // no name: the id
+  CHECK(view->providers()[0]->id == "omie");
+  CHECK(view->providers()[0]->name == "omie");  // no name: the id
   CHECK(view->provider("vtex")->name == "VTEX");
   CHECK(view->provider("vtex")->origin == Origin::kConfig);
   CHECK(view->labels().provider("vtex")->partner == "acme");
@@ -124,9 +124,16 @@ TEST_CASE("pushes: unknown ids are auto-registered or refused, scope is enforced
   REQUIRE(entities);
   CHECK(entities->new_providers == std::vector<std::string>{"newco"});
   CHECK(entities->new_connections == std::vector<std::string>{"newconn", "other"});
+  const auto before = registry.view();
   registry.register_seen(entities->new_providers, entities->new_connections);
   CHECK(registry.view()->provider("newco")->origin == Origin::kPush);
   CHECK(registry.view()->connection("other")->origin == Origin::kPush);
+  CHECK(before->provider("newco") != nullptr);  // views share the ids known from pushes
+  CHECK(registry.view()->providers().size() == 4);
+  // A push-only id that the API then defines is the API's.
+  registry.put(ProviderRecord{"newco", "New Co", "acme", Origin::kApi});
+  CHECK(registry.view()->provider("newco")->origin == Origin::kApi);
+  CHECK(registry.view()->providers().size() == 4);
 
   config.auto_register = false;
   Registry strict(config, {});
