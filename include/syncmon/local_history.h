@@ -2,20 +2,21 @@
 // The daemon's own recent history (SPEC 3.5's fallback and the listings' summaries): every
 // `resolution` the sampler sums each entity's series and records what changed since the last
 // sample. Only changes are stored, so a job that pushes every 15 minutes costs one record per
-// push, not one per sample. Bounded by `retention` and by `max_bytes`; when the bytes run out the
-// oldest records go first and covered_since() moves forward, so answers say they are partial.
+// push, not one per sample. Bounded by `retention` and by `max_bytes`, which counts the running
+// sums too: when the bytes run out the oldest records go first and covered_since() moves
+// forward, so answers say they are partial; sums for entities beyond the budget are not kept.
 //
-// Thread safety: sample() and trim from one thread (the sampler), queries from any thread; a
-// shared mutex separates them. Plain C++: it reads the SeriesIndex, no clock, no I/O.
+// Thread safety: sample() from one thread (the sampler), queries from any thread. The sampler
+// sums under a shared lock (readers go on) and merges under an exclusive one. Plain C++: it reads
+// the SeriesIndex, no clock, no I/O.
 
 #include <cstdint>
-#include <deque>
-#include <map>
+#include <array>
+#include <unordered_map>
 #include <optional>
 #include <shared_mutex>
 #include <span>
 #include <string>
-#include <tuple>
 #include <vector>
 
 #include "syncmon/duration.h"
@@ -24,18 +25,6 @@
 #include "syncmon/series_index.h"
 
 namespace syncmon {
-
-// What the history sums: one family for one provider (all its connections), or for one
-// connection (provider families pushed with that connection, or one resource of its timings).
-struct HistoryKey {
-  Family family;
-  EntityKind entity;
-  std::string id;
-  std::string resource;  // connection timings only
-
-  auto tie() const { return std::tie(family, entity, id, resource); }
-  bool operator<(const HistoryKey& other) const { return tie() < other.tie(); }
-};
 
 // Counts (one value for a counter; non-cumulative buckets, +Inf last, for a histogram) and the sum.
 struct Totals {
@@ -67,18 +56,49 @@ class LocalHistory {
   // The sample time of the entity's latest change, if the history saw one.
   std::optional<std::int64_t> last_change_ms(EntityKind entity, const std::string& id) const;
   std::size_t bytes() const;
+  // (entity, family, resource) sums that max_bytes left out of the last sample: answers about
+  // them are empty.
+  std::size_t untracked() const;
 
  private:
   struct Record {
     std::int64_t at_ms;
     Totals delta;
   };
+  // One family (and resource) of one entity.
   struct Track {
-    Totals cumulative;
-    std::deque<Record> records;
+    Family family;
+    std::string resource;
+    Totals cumulative;  // as of the last sample
+    // The sampler's scratch for the sample in progress; readers never look at these.
+    Totals pending;
+    bool pending_set = false;
+    std::vector<Record> records;  // from `head` on; older ones trimmed
+    std::size_t head = 0;
   };
+  struct Entity {
+    std::vector<Track> tracks;
+    std::optional<std::int64_t> last_change_ms;
+  };
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view id) const { return std::hash<std::string_view>{}(id); }
+  };
+  using Entities = std::unordered_map<std::string, Entity, Hash, std::equal_to<>>;
+  struct NewTrack {
+    EntityKind entity;
+    std::string id;
+    Family family;
+    std::string resource;
+    Totals totals;
+  };
+
+  const Entities& entities(EntityKind kind) const { return entities_[kind == EntityKind::kProvider ? 0 : 1]; }
+  Entities& entities(EntityKind kind) { return entities_[kind == EntityKind::kProvider ? 0 : 1]; }
   static std::size_t record_bytes(const Totals& totals);
-  void trim(std::int64_t now_ms);  // with the lock held exclusively
+  static std::size_t track_bytes(const NewTrack& track);
+  void record(Entity& entity, Track& track, Totals delta, std::int64_t now_ms);  // exclusive lock held
+  void trim(std::int64_t now_ms);                                                // exclusive lock held
   template <typename Visit>
   void for_each_track(Family family, EntityKind entity, const std::string& id, const std::string* resource,
                       Visit visit) const;
@@ -86,11 +106,11 @@ class LocalHistory {
   const Duration retention_;
   const std::size_t max_bytes_;
   mutable std::shared_mutex mutex_;
-  std::map<HistoryKey, Track> tracks_;
-  std::map<std::pair<EntityKind, std::string>, std::int64_t> last_change_;
+  std::array<Entities, 2> entities_;  // providers, connections
   std::int64_t covered_since_ms_ = 0;
   bool baseline_taken_ = false;
   std::size_t bytes_ = 0;
+  std::size_t untracked_ = 0;
 };
 
 // Prometheus' histogram_quantile() on one step's non-cumulative buckets: linear interpolation

@@ -1,11 +1,10 @@
 #include "api/metrics_handler.h"
 
-#include "api/access_guard.h"
-
 #include <sstream>
 
 #include <prometheus/text_serializer.h>
 
+#include "api/access_guard.h"
 #include "api/process_collector.h"
 #include "api/single_sample_family.h"
 #include "syncmon/build_info.h"
@@ -36,6 +35,13 @@ std::vector<prometheus::MetricFamily> runtime_families(const Service& service) {
                                           static_cast<double>(service.durable.idempotency_keys())));
   families.push_back(single_sample_family("syncmond_open_connections", "HTTP connections open now.", kGauge,
                                           static_cast<double>(service.open_connections())));
+  families.push_back(single_sample_family("syncmond_history_bytes",
+                                          "Memory the local history holds (within history.max_bytes).", kGauge,
+                                          static_cast<double>(service.history.bytes())));
+  families.push_back(single_sample_family(
+      "syncmond_history_untracked",
+      "Entity sums the last history sample left out for want of history.max_bytes; their local answers are empty.",
+      kGauge, static_cast<double>(service.history.untracked())));
   return families;
 }
 

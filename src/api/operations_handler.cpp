@@ -1,11 +1,10 @@
 #include "api/operations_handler.h"
 
-#include "api/access_guard.h"
-#include "api/series_proxy.h"
-
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "api/access_guard.h"
+#include "api/series_proxy.h"
 #include "syncmon/build_info.h"
 #include "syncmon/duration.h"
 #include "syncmon/time_format.h"

@@ -62,15 +62,26 @@ TEST_CASE("retention and the byte budget move the covered horizon forward") {
   CHECK(history.covered_since_ms() == 40 * kSecond);
   CHECK(history.total(Family::kProviderRequestTotal, EntityKind::kProvider, "vtex", 0, 1000 * kSecond).count() == 6);
 
-  LocalHistory tiny(std::chrono::hours(1), 200);  // room for about two records
+  LocalHistory small(std::chrono::hours(1), 1000);  // the running sums and a few records
   Aggregator other(testing::default_aggregator_config());
-  tiny.sample(other.index(), 0);
+  small.sample(other.index(), 0);
   for (int i = 1; i <= 10; ++i) {
     testing::push_ok(other, R"({"providers":[{"provider":"vtex","request_total":1}]})");
-    tiny.sample(other.index(), i * 10 * kSecond);
+    small.sample(other.index(), i * 10 * kSecond);
   }
-  CHECK(tiny.bytes() <= 200);
-  CHECK(tiny.covered_since_ms() > 0);
+  CHECK(small.bytes() <= 1000);
+  CHECK(small.covered_since_ms() > 0);
+  CHECK(small.untracked() == 0);
+  CHECK(small.total(Family::kProviderRequestTotal, EntityKind::kProvider, "vtex", small.covered_since_ms(),
+                    1000 * kSecond)
+            .count() >= 1);
+
+  // A second entity's running sum no longer fits: it is left out, the first one kept.
+  testing::push_ok(other, R"({"providers":[{"provider":"another-provider","request_total":1}]})");
+  small.sample(other.index(), 110 * kSecond);
+  CHECK(small.untracked() > 0);
+  CHECK_FALSE(small.last_change_ms(EntityKind::kProvider, "another-provider"));
+  CHECK(small.bytes() <= 1000);
 }
 
 TEST_CASE("health: unknown, stale, down, degraded, ok") {
