@@ -1,28 +1,31 @@
 #pragma once
-// The daemon's own recent history (SPEC 3.5's fallback and the listings' summaries): every
-// `resolution` the sampler sums each entity's series and records what changed since the last
-// sample. Only changes are stored, so a job that pushes every 15 minutes costs one record per
-// push, not one per sample. Bounded by `retention` and by `max_bytes`, which counts the running
-// sums too: when the bytes run out the oldest records go first and covered_since() moves
-// forward, so answers say they are partial; sums for entities beyond the budget are not kept.
+// The daemon's own recent history (SPEC 3.5's fallback and the listings' summaries). Every
+// applied push adds its counts to the current interval of its entities (a provider: all its
+// connections; a connection: provider metrics pushed with it, and its operation times per
+// resource); every `resolution` the sampler closes the interval into one record per entity,
+// family and resource that changed. The cost is proportional to what is pushed, never to the
+// series held, and a job that pushes every 15 minutes costs one record per push. Bounded by
+// `retention` and by `max_bytes`, which counts the entities too: when the bytes run out the
+// oldest records go first and covered_since() moves forward, so answers say they are partial;
+// entities beyond the budget are not kept (untracked()).
 //
-// Thread safety: sample() from one thread (the sampler), queries from any thread. The sampler
-// sums under a shared lock (readers go on) and merges under an exclusive one. Plain C++: it reads
-// the SeriesIndex, no clock, no I/O.
+// Thread safety: add() from any thread (16 mutex shards by entity); sample() from one thread;
+// queries from any thread under a shared lock. Plain C++: no clock, no I/O.
 
-#include <cstdint>
 #include <array>
-#include <unordered_map>
+#include <cstdint>
+#include <mutex>
 #include <optional>
 #include <shared_mutex>
 #include <span>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "syncmon/duration.h"
 #include "syncmon/families.h"
+#include "syncmon/push_batch.h"
 #include "syncmon/registry.h"
-#include "syncmon/series_index.h"
 
 namespace syncmon {
 
@@ -38,11 +41,14 @@ struct Totals {
 
 class LocalHistory {
  public:
-  LocalHistory(Duration retention, std::size_t max_bytes);
+  // The history covers what is added from `started_at_ms` on.
+  LocalHistory(Duration retention, std::size_t max_bytes, std::int64_t started_at_ms);
 
-  // Records what changed since the previous sample. The first sample only sets the baseline:
-  // what the series held at start-up happened before the history began.
-  void sample(const SeriesIndex& index, std::int64_t now_ms);
+  // An applied push (at batch.received_at_unix_ms). Journal replays are not added: they happened
+  // before the history began.
+  void add(const PushBatch& batch);
+  // Closes the interval: what was added since the last call becomes records at now_ms.
+  void sample(std::int64_t now_ms);
 
   // Totals of each step ending at start, start+step, ..., end (each covering (t-step, t]).
   // `resource` empty with a connection timing family: all resources.
@@ -51,13 +57,12 @@ class LocalHistory {
   // Totals over (from_ms, to_ms].
   Totals total(Family family, EntityKind entity, const std::string& id, std::int64_t from_ms, std::int64_t to_ms) const;
 
-  // The history holds every change after this time (0 before the first sample).
+  // The history holds every change after this time.
   std::int64_t covered_since_ms() const;
-  // The sample time of the entity's latest change, if the history saw one.
+  // The time of the entity's latest push the history holds.
   std::optional<std::int64_t> last_change_ms(EntityKind entity, const std::string& id) const;
   std::size_t bytes() const;
-  // (entity, family, resource) sums that max_bytes left out of the last sample: answers about
-  // them are empty.
+  // (entity, family, resource) sums the last sample could not keep for want of max_bytes.
   std::size_t untracked() const;
 
  private:
@@ -69,10 +74,6 @@ class LocalHistory {
   struct Track {
     Family family;
     std::string resource;
-    Totals cumulative;  // as of the last sample
-    // The sampler's scratch for the sample in progress; readers never look at these.
-    Totals pending;
-    bool pending_set = false;
     std::vector<Record> records;  // from `head` on; older ones trimmed
     std::size_t head = 0;
   };
@@ -85,30 +86,45 @@ class LocalHistory {
     std::size_t operator()(std::string_view id) const { return std::hash<std::string_view>{}(id); }
   };
   using Entities = std::unordered_map<std::string, Entity, Hash, std::equal_to<>>;
-  struct NewTrack {
+
+  // The current interval's sums of one shard of entities.
+  struct PendingKey {
     EntityKind entity;
     std::string id;
     Family family;
     std::string resource;
-    Totals totals;
+    bool operator==(const PendingKey&) const = default;
   };
+  struct PendingHash {
+    std::size_t operator()(const PendingKey& key) const;
+  };
+  struct Pending {
+    std::unordered_map<PendingKey, Totals, PendingHash> sums;
+    std::unordered_map<std::string, std::int64_t> last_push[2];  // by entity kind
+  };
+  struct Shard {
+    std::mutex mutex;
+    Pending pending;
+  };
+  static constexpr std::size_t kShards = 16;
 
   const Entities& entities(EntityKind kind) const { return entities_[kind == EntityKind::kProvider ? 0 : 1]; }
   Entities& entities(EntityKind kind) { return entities_[kind == EntityKind::kProvider ? 0 : 1]; }
+  Shard& shard_of(std::string_view id) { return shards_[Hash{}(id) % kShards]; }
+  void add_to(EntityKind entity, const std::string& id, Family family, const std::string& resource,
+              const std::vector<std::uint64_t>& counts, double sum, std::int64_t at_ms);
   static std::size_t record_bytes(const Totals& totals);
-  static std::size_t track_bytes(const NewTrack& track);
-  void record(Entity& entity, Track& track, Totals delta, std::int64_t now_ms);  // exclusive lock held
-  void trim(std::int64_t now_ms);                                                // exclusive lock held
+  void trim(std::int64_t now_ms);  // exclusive lock held
   template <typename Visit>
   void for_each_track(Family family, EntityKind entity, const std::string& id, const std::string* resource,
                       Visit visit) const;
 
   const Duration retention_;
   const std::size_t max_bytes_;
-  mutable std::shared_mutex mutex_;
+  std::array<Shard, kShards> shards_;
+  mutable std::shared_mutex mutex_;  // guards everything below
   std::array<Entities, 2> entities_;  // providers, connections
-  std::int64_t covered_since_ms_ = 0;
-  bool baseline_taken_ = false;
+  std::int64_t covered_since_ms_;
   std::size_t bytes_ = 0;
   std::size_t untracked_ = 0;
 };

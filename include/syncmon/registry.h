@@ -69,9 +69,8 @@ struct StoredEntity {
 // pointer handed out stays valid. Thread safety: a shared mutex; every member from any thread.
 class SeenEntities {
  public:
-  // True when the id was new.
-  bool add_provider(const std::string& id);
-  bool add_connection(const std::string& id);
+  void add_providers(const std::vector<std::string>& ids);
+  void add_connections(const std::vector<std::string>& ids);
   const ProviderRecord* provider(std::string_view id) const;
   const ConnectionRecord* connection(std::string_view id) const;
   std::vector<const ProviderRecord*> providers() const;      // sorted by id
@@ -124,6 +123,8 @@ class Registry {
   Registry(const Config::Registry& config, const std::vector<StoredEntity>& stored);
 
   std::shared_ptr<const RegistryView> view() const { return view_.load(); }
+  // The push path's way: this thread's copy, valid until its next current_view() (published.h).
+  const RegistryView& current_view() const { return view_.current(); }
 
   // SIGHUP: the config file's part is replaced; API and push entities stay.
   void reload(const Config::Registry& config);

@@ -5,9 +5,9 @@ namespace syncmon::api {
 server::Handler guarded(Service& service, Permission permission, GuardedHandler handler, bool metrics_route) {
   return [&service, permission, metrics_route, handler = std::move(handler)](
              server::Request&& request, const server::PathParams& params, server::Responder respond) {
-    const auto policy = service.access.load();
+    const AccessPolicy& policy = service.access.current();
     Permission needed = permission;
-    if (metrics_route && policy->protect_metrics()) {
+    if (metrics_route && policy.protect_metrics()) {
       needed = Permission::kRead;
     }
     if (needed == Permission::kOpen) {
@@ -15,7 +15,7 @@ server::Handler guarded(Service& service, Permission permission, GuardedHandler 
     }
     const auto header = request.find(server::http::field::authorization);
     const std::string_view authorization = header != request.end() ? std::string_view(header->value()) : std::string_view();
-    auto caller = policy->authenticate(authorization);
+    auto caller = policy.authenticate(authorization);
     if (!caller) {
       auto response = server::make_error_response(request, caller.error());
       response.set(server::http::field::www_authenticate, R"(Bearer realm="syncmond", Basic realm="syncmond")");

@@ -2,10 +2,8 @@
 
 namespace syncmon::api {
 
-HistorySampler::HistorySampler(LocalHistory& history, const Aggregator& aggregator, const Clock& clock,
-                               Duration resolution)
-    : history_(history), aggregator_(aggregator), clock_(clock), resolution_(resolution) {
-  history_.sample(aggregator_.index(), clock_.now_unix_ms());
+HistorySampler::HistorySampler(LocalHistory& history, const Clock& clock, Duration resolution)
+    : history_(history), clock_(clock), resolution_(resolution) {
   thread_ = std::thread([this] { run(); });
 }
 
@@ -23,10 +21,9 @@ void HistorySampler::run() {
   std::unique_lock lock(mutex_);
   while (!wake_.wait_until(lock, next, [this] { return stopping_; })) {
     lock.unlock();
-    history_.sample(aggregator_.index(), clock_.now_unix_ms());
+    history_.sample(clock_.now_unix_ms());
     lock.lock();
-    next += resolution_;
-    next = std::max(next, std::chrono::steady_clock::now());
+    next = std::max(next + resolution_, std::chrono::steady_clock::now());
   }
 }
 

@@ -1,12 +1,11 @@
 #pragma once
-// Feeds the LocalHistory: one sample at start (the baseline after recovery), then one every
-// history.resolution, on a thread of its own, until destroyed.
+// Closes the LocalHistory's interval every history.resolution, on a thread of its own, until
+// destroyed.
 
 #include <condition_variable>
 #include <mutex>
 #include <thread>
 
-#include "syncmon/aggregator.h"
 #include "syncmon/clock.h"
 #include "syncmon/local_history.h"
 
@@ -14,7 +13,7 @@ namespace syncmon::api {
 
 class HistorySampler {
  public:
-  HistorySampler(LocalHistory& history, const Aggregator& aggregator, const Clock& clock, Duration resolution);
+  HistorySampler(LocalHistory& history, const Clock& clock, Duration resolution);
   ~HistorySampler();
   HistorySampler(const HistorySampler&) = delete;
   HistorySampler& operator=(const HistorySampler&) = delete;
@@ -23,7 +22,6 @@ class HistorySampler {
   void run();
 
   LocalHistory& history_;
-  const Aggregator& aggregator_;
   const Clock& clock_;
   const Duration resolution_;
   std::mutex mutex_;

@@ -61,7 +61,7 @@ void handle_push(Service& service, const server::Request& request, const Princip
     return reject(batch.error());
   }
   // Unknown ids (registry.auto_register) and the token's scope, before anything is applied.
-  auto entities = check_push_entities(*batch, *service.registry.view(), caller, webhook_param);
+  auto entities = check_push_entities(*batch, service.registry.current_view(), caller, webhook_param);
   if (!entities) {
     return reject(entities.error());
   }

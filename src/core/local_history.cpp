@@ -1,71 +1,15 @@
 #include "syncmon/local_history.h"
 
 #include <algorithm>
-#include <map>
-#include <mutex>
 #include <numeric>
-#include <tuple>
 
 namespace syncmon {
 namespace {
 
-// What one series adds to: its provider (all connections), and its connection.
-struct SeriesKey {
-  EntityKind entity;
-  std::string_view id;
-  std::string_view resource;
-};
-
-// At most two keys; none for job series.
-std::size_t keys_of(const Series& series, std::array<SeriesKey, 2>& keys) {
-  const auto [first, second] = first_two_labels(series.encoded_labels());
-  switch (family_info(series.family()).labels) {
-    case LabelScheme::kProvider:
-      keys[0] = {EntityKind::kProvider, first, {}};
-      if (second.empty()) {
-        return 1;
-      }
-      keys[1] = {EntityKind::kConnection, second, {}};
-      return 2;
-    case LabelScheme::kConnectionResource:
-      keys[0] = {EntityKind::kConnection, first, second};
-      return 1;
-    case LabelScheme::kJob:
-      return 0;
-  }
-  return 0;
-}
-
-void add_series(Totals& totals, const Series& series) {
-  if (family_info(series.family()).kind == ValueKind::kHistogram) {
-    if (totals.counts.size() < series.bucket_count()) {
-      totals.counts.resize(series.bucket_count());
-    }
-    for (std::size_t i = 0; i < series.bucket_count(); ++i) {
-      totals.counts[i] += series.bucket(i).load(std::memory_order_relaxed);
-    }
-    totals.sum += series.sum().load(std::memory_order_relaxed);
-  } else {
-    if (totals.counts.empty()) {
-      totals.counts.resize(1);
-    }
-    totals.counts[0] += series.value().load(std::memory_order_relaxed);
-  }
-}
-
-Totals difference(const Totals& now, const Totals& before) {
-  Totals delta;
-  delta.counts.resize(now.counts.size());
-  for (std::size_t i = 0; i < now.counts.size(); ++i) {
-    const std::uint64_t previous = i < before.counts.size() ? before.counts[i] : 0;
-    delta.counts[i] = now.counts[i] >= previous ? now.counts[i] - previous : 0;
-  }
-  delta.sum = std::max(0.0, now.sum - before.sum);
-  return delta;
-}
-
 // Entity and map-node overhead, roughly, for the byte budget.
 constexpr std::size_t kEntityOverhead = 128;
+
+std::size_t index_of(EntityKind kind) { return kind == EntityKind::kProvider ? 0 : 1; }
 
 }  // namespace
 
@@ -81,102 +25,129 @@ void Totals::add(const Totals& other) {
 
 std::uint64_t Totals::count() const { return std::accumulate(counts.begin(), counts.end(), std::uint64_t{0}); }
 
-LocalHistory::LocalHistory(Duration retention, std::size_t max_bytes) : retention_(retention), max_bytes_(max_bytes) {}
+std::size_t LocalHistory::PendingHash::operator()(const PendingKey& key) const {
+  std::size_t hash = std::hash<std::string_view>{}(key.id);
+  hash = hash * 31 + std::hash<std::string_view>{}(key.resource);
+  return hash * 31 + static_cast<std::size_t>(key.family) * 2 + index_of(key.entity);
+}
+
+LocalHistory::LocalHistory(Duration retention, std::size_t max_bytes, std::int64_t started_at_ms)
+    : retention_(retention), max_bytes_(max_bytes), covered_since_ms_(started_at_ms) {}
 
 std::size_t LocalHistory::record_bytes(const Totals& totals) {
   return sizeof(Record) + totals.counts.size() * sizeof(std::uint64_t);
 }
 
-std::size_t LocalHistory::track_bytes(const NewTrack& track) {
-  return sizeof(Track) + track.resource.size() + 2 * track.totals.counts.size() * sizeof(std::uint64_t);
+void LocalHistory::add_to(EntityKind entity, const std::string& id, Family family, const std::string& resource,
+                          const std::vector<std::uint64_t>& counts, double sum, std::int64_t at_ms) {
+  Shard& shard = shard_of(id);
+  std::lock_guard lock(shard.mutex);
+  // Nothing observed (a counter pushed as 0): only the push time counts.
+  const bool empty = sum == 0 && std::all_of(counts.begin(), counts.end(), [](std::uint64_t c) { return c == 0; });
+  if (!empty) {
+    Totals& totals = shard.pending.sums[PendingKey{entity, id, family, resource}];
+    if (totals.counts.size() < counts.size()) {
+      totals.counts.resize(counts.size());
+    }
+    for (std::size_t i = 0; i < counts.size(); ++i) {
+      totals.counts[i] += counts[i];
+    }
+    totals.sum += sum;
+  }
+  auto& last = shard.pending.last_push[index_of(entity)][id];
+  last = std::max(last, at_ms);
 }
 
-void LocalHistory::sample(const SeriesIndex& index, std::int64_t now_ms) {
-  // Sums for tracks that do not exist yet, created below under the exclusive lock.
-  std::map<std::tuple<EntityKind, std::string_view, Family, std::string_view>, Totals> fresh;
-  {
-    // Only this thread changes the entity maps, so it may look them up under the shared lock
-    // while readers go on; `pending` is its own.
-    std::shared_lock lock(mutex_);
-    std::array<SeriesKey, 2> keys;
-    index.for_each([&](const Series& series) {
-      const std::size_t count = keys_of(series, keys);
-      for (std::size_t k = 0; k < count; ++k) {
-        const SeriesKey& key = keys[k];
-        Entities& map = entities(key.entity);
-        const auto entity = map.find(key.id);
-        Track* track = nullptr;
-        if (entity != map.end()) {
-          for (auto& candidate : entity->second.tracks) {
-            if (candidate.family == series.family() && candidate.resource == key.resource) {
-              track = &candidate;
-              break;
-            }
-          }
-        }
-        if (track != nullptr) {
-          add_series(track->pending, series);
-          track->pending_set = true;
-        } else {
-          add_series(fresh[{key.entity, key.id, series.family(), key.resource}], series);
-        }
+void LocalHistory::add(const PushBatch& batch) {
+  static const std::string kNoResource;
+  const std::int64_t at = batch.received_at_unix_ms;
+  const auto add_entry = [&](const std::string& provider, const std::string& connection, Family family,
+                             const std::vector<std::uint64_t>& counts, double sum) {
+    add_to(EntityKind::kProvider, provider, family, kNoResource, counts, sum, at);
+    if (!connection.empty()) {
+      add_to(EntityKind::kConnection, connection, family, kNoResource, counts, sum, at);
+    }
+  };
+  for (const auto& entry : batch.providers) {
+    for (std::size_t i = 0; i < kProviderCounterFamilies.size(); ++i) {
+      add_entry(entry.provider, entry.connection, kProviderCounterFamilies[i], {entry.counters[i]}, 0);
+    }
+    if (entry.response_time) {
+      add_entry(entry.provider, entry.connection, Family::kProviderResponseTime, entry.response_time->bucket_counts,
+                entry.response_time->sum);
+    }
+  }
+  for (const auto& entry : batch.connections) {
+    for (std::size_t i = 0; i < kConnectionTimingFamilies.size(); ++i) {
+      if (const auto& timing = entry.timings[i]) {
+        add_to(EntityKind::kConnection, entry.connection, kConnectionTimingFamilies[i], entry.resource,
+               timing->bucket_counts, timing->sum, at);
       }
-    });
+    }
+  }
+}
+
+void LocalHistory::sample(std::int64_t now_ms) {
+  // Take each shard's interval out under its own lock, so that pushes wait only for a swap.
+  std::array<Pending, kShards> closed;
+  for (std::size_t i = 0; i < kShards; ++i) {
+    std::lock_guard lock(shards_[i].mutex);
+    std::swap(closed[i], shards_[i].pending);
   }
   std::unique_lock lock(mutex_);
   untracked_ = 0;
-  for (auto& map : entities_) {
-    for (auto& [id, entity] : map) {
-      for (auto& track : entity.tracks) {
-        if (!track.pending_set) {
-          continue;  // no series of it this time (cannot happen: series are never removed)
+  for (auto& pending : closed) {
+    for (auto& [key, totals] : pending.sums) {
+      Entities& map = entities(key.entity);
+      auto entity = map.find(std::string_view(key.id));
+      Track* track = nullptr;
+      if (entity != map.end()) {
+        for (auto& candidate : entity->second.tracks) {
+          if (candidate.family == key.family && candidate.resource == key.resource) {
+            track = &candidate;
+            break;
+          }
         }
-        if (baseline_taken_) {
-          record(entity, track, difference(track.pending, track.cumulative), now_ms);
+      }
+      const std::size_t record_cost = totals.empty() ? 0 : record_bytes(totals);
+      if (track == nullptr) {
+        const std::size_t cost = sizeof(Track) + key.resource.size() + record_cost +
+                                 (entity == map.end() ? kEntityOverhead + key.id.size() : 0);
+        if (bytes_ + cost > max_bytes_) {
+          ++untracked_;
+          continue;
         }
-        track.cumulative = std::move(track.pending);
-        track.pending = Totals{};
-        track.pending_set = false;
+        bytes_ += cost - record_cost;
+        if (entity == map.end()) {
+          entity = map.emplace(key.id, Entity{}).first;
+        }
+        track = &entity->second.tracks.emplace_back();
+        track->family = key.family;
+        track->resource = key.resource;
+      }
+      if (record_cost > 0) {
+        bytes_ += record_cost;
+        track->records.push_back({now_ms, std::move(totals)});
+      }
+    }
+    for (std::size_t kind = 0; kind < 2; ++kind) {
+      for (const auto& [id, at] : pending.last_push[kind]) {
+        auto entity = entities_[kind].find(std::string_view(id));
+        if (entity == entities_[kind].end()) {
+          // A push that observed nothing still says the entity is alive.
+          const std::size_t cost = kEntityOverhead + id.size();
+          if (bytes_ + cost > max_bytes_) {
+            ++untracked_;
+            continue;
+          }
+          bytes_ += cost;
+          entity = entities_[kind].emplace(id, Entity{}).first;
+        }
+        entity->second.last_change_ms = std::max(entity->second.last_change_ms.value_or(at), at);
       }
     }
   }
-  for (auto& [key, totals] : fresh) {
-    const auto& [kind, id, family, resource] = key;
-    NewTrack added{kind, std::string(id), family, std::string(resource), std::move(totals)};
-    Entities& map = entities(kind);
-    auto entity = map.find(added.id);
-    const std::size_t cost = track_bytes(added) + (entity == map.end() ? kEntityOverhead + added.id.size() : 0);
-    if (bytes_ + cost > max_bytes_) {
-      ++untracked_;
-      continue;
-    }
-    bytes_ += cost;
-    if (entity == map.end()) {
-      entity = map.emplace(added.id, Entity{}).first;
-    }
-    Track& track = entity->second.tracks.emplace_back();
-    track.family = family;
-    track.resource = std::move(added.resource);
-    // A series that appeared since the last sample: all it holds happened since.
-    if (baseline_taken_) {
-      record(entity->second, track, added.totals, now_ms);
-    }
-    track.cumulative = std::move(added.totals);
-  }
-  if (!baseline_taken_) {
-    baseline_taken_ = true;
-    covered_since_ms_ = now_ms;
-  }
   trim(now_ms);
-}
-
-void LocalHistory::record(Entity& entity, Track& track, Totals delta, std::int64_t now_ms) {
-  if (delta.empty()) {
-    return;
-  }
-  bytes_ += record_bytes(delta);
-  track.records.push_back({now_ms, std::move(delta)});
-  entity.last_change_ms = now_ms;
 }
 
 void LocalHistory::trim(std::int64_t now_ms) {

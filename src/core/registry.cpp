@@ -134,14 +134,18 @@ std::string_view entity_kind_name(EntityKind kind) { return kind == EntityKind::
 // ---------------------------------------------------------------------------------------------
 // SeenEntities
 
-bool SeenEntities::add_provider(const std::string& id) {
+void SeenEntities::add_providers(const std::vector<std::string>& ids) {
   std::unique_lock lock(mutex_);
-  return providers_.try_emplace(id, ProviderRecord{id, id, "", Origin::kPush}).second;
+  for (const auto& id : ids) {
+    providers_.try_emplace(providers_.end(), id, ProviderRecord{id, id, "", Origin::kPush});
+  }
 }
 
-bool SeenEntities::add_connection(const std::string& id) {
+void SeenEntities::add_connections(const std::vector<std::string>& ids) {
   std::unique_lock lock(mutex_);
-  return connections_.try_emplace(id, ConnectionRecord{id, id, "", "", "", {}, std::nullopt, Origin::kPush}).second;
+  for (const auto& id : ids) {
+    connections_.try_emplace(connections_.end(), id, ConnectionRecord{id, id, "", "", "", {}, std::nullopt, Origin::kPush});
+  }
 }
 
 const ProviderRecord* SeenEntities::provider(std::string_view id) const {
@@ -336,11 +340,11 @@ void Registry::remove(EntityKind kind, const std::string& id) {
 void Registry::register_seen(const std::vector<std::string>& providers, const std::vector<std::string>& connections) {
   // No new view: the set is shared by every view, and the config and API entities win an id
   // they also define.
-  for (const auto& id : providers) {
-    seen_->add_provider(id);
+  if (!providers.empty()) {
+    seen_->add_providers(providers);
   }
-  for (const auto& id : connections) {
-    seen_->add_connection(id);
+  if (!connections.empty()) {
+    seen_->add_connections(connections);
   }
 }
 
@@ -540,38 +544,40 @@ std::optional<ApiError> api_change_problem(const RegistryView& registry, EntityK
 }
 
 void register_series_entities(Registry& registry, const SeriesIndex& index) {
-  std::set<std::string> providers;
-  std::set<std::string> connections;
+  // Views into the series' own labels (series live as long as the index); sorted and made
+  // unique, they go into the registry in order, which its map takes in linear time.
+  std::vector<std::string_view> providers;
+  std::vector<std::string_view> connections;
   index.for_each([&](const Series& series) {
     const auto [first, second] = first_two_labels(series.encoded_labels());
     switch (family_info(series.family()).labels) {
       case LabelScheme::kProvider:
-        providers.emplace(first);
+        providers.push_back(first);
         if (!second.empty()) {
-          connections.emplace(second);
+          connections.push_back(second);
         }
         break;
       case LabelScheme::kConnectionResource:
-        connections.emplace(first);
+        connections.push_back(first);
         break;
       case LabelScheme::kJob:
         break;
     }
   });
+  const auto unknown = [](std::vector<std::string_view>& ids, auto known) {
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    std::vector<std::string> out;
+    for (const auto id : ids) {
+      if (!known(id)) {
+        out.emplace_back(id);
+      }
+    }
+    return out;
+  };
   const auto view = registry.view();
-  std::vector<std::string> new_providers;
-  std::vector<std::string> new_connections;
-  for (const auto& id : providers) {
-    if (view->provider(id) == nullptr) {
-      new_providers.push_back(id);
-    }
-  }
-  for (const auto& id : connections) {
-    if (view->connection(id) == nullptr) {
-      new_connections.push_back(id);
-    }
-  }
-  registry.register_seen(new_providers, new_connections);
+  registry.register_seen(unknown(providers, [&](std::string_view id) { return view->provider(id) != nullptr; }),
+                         unknown(connections, [&](std::string_view id) { return view->connection(id) != nullptr; }));
 }
 
 Expected<PushEntities, ApiError> check_push_entities(const PushBatch& batch, const RegistryView& registry,

@@ -142,11 +142,19 @@ int serve(const syncmon::Config& config, const Flags& flags) {
     spdlog::critical("{}", error.what());
     return 1;
   }
+  // The local history starts now: every push applied from here on is in it.
+  syncmon::LocalHistory history(config.history.retention, config.history.max_bytes, clock.now_unix_ms());
+  durable->on_applied([&history](const syncmon::PushBatch& batch) { history.add(batch); });
   durable->start();
-  syncmon::register_series_entities(*registry, aggregator.index());
+  {
+    const auto started = std::chrono::steady_clock::now();
+    syncmon::register_series_entities(*registry, aggregator.index());
+    spdlog::info("registry: {} providers, {} connections (stored series included) in {:.3f} s",
+                 registry->view()->providers().size(), registry->view()->connections().size(),
+                 std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  }
 
-  syncmon::LocalHistory history(config.history.retention, config.history.max_bytes);
-  syncmon::api::HistorySampler sampler(history, aggregator, clock, config.history.resolution);
+  syncmon::api::HistorySampler sampler(history, clock, config.history.resolution);
   syncmon::api::SeriesProxy series(config, clock, history, aggregator, *metrics.registry());
   syncmon::api::Service service{config,   aggregator, groups,  clock,  metrics, *registry,
                                 *durable, history,    series, clock.now_unix_ms()};

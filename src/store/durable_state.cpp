@@ -266,6 +266,9 @@ void DurableState::submit(PushSubmission submission, std::function<void(PushOutc
   }
   if (options_.mode == DurabilityMode::kSnapshot) {
     aggregator_.commit(*prepared);
+    if (on_applied_) {
+      on_applied_(prepared->batch());
+    }
     if (submission.idempotency_key) {
       keys_.complete(*submission.idempotency_key, submission.accepted_body, /*persisted=*/false);
     }
@@ -397,6 +400,9 @@ void DurableState::commit_group(std::deque<Pending>& group) {
   for (auto& pending : journalled) {
     if (auto* native = std::get_if<NativePush>(&pending)) {
       aggregator_.commit(native->prepared);
+      if (on_applied_) {
+        on_applied_(native->prepared.batch());
+      }
       if (native->key) {
         keys_.complete(*native->key, native->accepted_body, /*persisted=*/true);
       }

@@ -86,6 +86,10 @@ class DurableState {
   // runs on the durability thread without an error (503 when the disk refuses it).
   void submit(RegistryWrite write, std::function<void(std::optional<ApiError>)> done);
 
+  // Called with every native batch once it is applied (not for journal replays), on the thread
+  // that applied it. Set before start().
+  void on_applied(std::function<void(const PushBatch&)> callback) { on_applied_ = std::move(callback); }
+
   bool writable() const { return writable_.load(std::memory_order_acquire); }
   std::int64_t last_snapshot_unix_ms() const { return last_snapshot_unix_ms_.load(std::memory_order_relaxed); }
   std::size_t idempotency_keys() const { return keys_.size(); }
@@ -136,6 +140,7 @@ class DurableState {
   bool full_snapshot_needed_ = false;
   std::vector<IdempotencyRecord> unsaved_keys_;
 
+  std::function<void(const PushBatch&)> on_applied_;
   std::atomic<bool> writable_{true};
   std::atomic<std::int64_t> last_snapshot_unix_ms_{0};
 

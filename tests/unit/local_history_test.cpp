@@ -9,6 +9,15 @@ namespace {
 
 constexpr std::int64_t kSecond = 1000;
 
+// A push as the daemon applies it: parsed against the default buckets, received at `at_ms`.
+void push(LocalHistory& history, std::string_view body, std::int64_t at_ms) {
+  Aggregator aggregator(testing::default_aggregator_config());
+  auto batch = testing::parse(aggregator, body);
+  REQUIRE(batch);
+  batch->received_at_unix_ms = at_ms;
+  history.add(*batch);
+}
+
 TEST_CASE("bucket_quantile interpolates like Prometheus' histogram_quantile") {
   const std::vector<double> bounds = {0.1, 0.5, 1};
   CHECK_FALSE(bucket_quantile(0.5, bounds, {0, 0, 0, 0}));
@@ -20,23 +29,22 @@ TEST_CASE("bucket_quantile interpolates like Prometheus' histogram_quantile") {
   CHECK(*bucket_quantile(0.99, bounds, {0, 0, 0, 3}) == doctest::Approx(1.0));
 }
 
-TEST_CASE("the history records changes per step, per provider and per connection") {
-  Aggregator aggregator(testing::default_aggregator_config());
-  LocalHistory history(std::chrono::hours(1), 1 << 20);
-  testing::push_ok(aggregator, R"({"providers":[{"provider":"vtex","request_total":5}]})");
-  history.sample(aggregator.index(), 100 * kSecond);  // baseline: the 5 happened before
+TEST_CASE("the history records each interval's pushes per provider, per connection and per resource") {
+  LocalHistory history(std::chrono::hours(1), 1 << 20, 100 * kSecond);
   CHECK(history.covered_since_ms() == 100 * kSecond);
   CHECK_FALSE(history.last_change_ms(EntityKind::kProvider, "vtex"));
 
-  testing::push_ok(aggregator, R"({"providers":[{"provider":"vtex","connection":"c1","request_total":3,
-                                   "request_response_time":[0.2, 0.2]}]})");
-  history.sample(aggregator.index(), 110 * kSecond);
-  testing::push_ok(aggregator, R"({"providers":[{"provider":"vtex","request_total":4}]})");
-  history.sample(aggregator.index(), 125 * kSecond);
-  history.sample(aggregator.index(), 130 * kSecond);  // nothing changed: nothing stored
+  push(history, R"({"providers":[{"provider":"vtex","connection":"c1","request_total":3,
+                   "request_response_time":[0.2, 0.2]}]})", 105 * kSecond);
+  history.sample(110 * kSecond);
+  push(history, R"({"providers":[{"provider":"vtex","request_total":4}],
+                   "connections":[{"connection":"c1","resource":"product","resource_get_time":[1]},
+                                  {"connection":"c1","resource":"price","resource_get_time":[2]}]})", 121 * kSecond);
+  history.sample(125 * kSecond);
+  history.sample(130 * kSecond);  // nothing happened: nothing stored
 
-  CHECK(*history.last_change_ms(EntityKind::kProvider, "vtex") == 125 * kSecond);
-  CHECK(*history.last_change_ms(EntityKind::kConnection, "c1") == 110 * kSecond);
+  CHECK(*history.last_change_ms(EntityKind::kProvider, "vtex") == 121 * kSecond);
+  CHECK(*history.last_change_ms(EntityKind::kConnection, "c1") == 121 * kSecond);
 
   // Steps end at 110, 120, 130: (100,110] holds 3, (110,120] nothing, (120,130] 4.
   const auto steps = history.steps(Family::kProviderRequestTotal, EntityKind::kProvider, "vtex", "", 110 * kSecond,
@@ -49,60 +57,69 @@ TEST_CASE("the history records changes per step, per provider and per connection
   const auto times = history.total(Family::kProviderResponseTime, EntityKind::kProvider, "vtex", 0, 200 * kSecond);
   CHECK(times.count() == 2);
   CHECK(times.sum == doctest::Approx(0.4));
+  // Resources apart, or together.
+  CHECK(history.steps(Family::kConnectionGetTime, EntityKind::kConnection, "c1", "price", 130 * kSecond,
+                      130 * kSecond, 30 * kSecond)[0].sum == doctest::Approx(2));
+  CHECK(history.steps(Family::kConnectionGetTime, EntityKind::kConnection, "c1", "", 130 * kSecond, 130 * kSecond,
+                      30 * kSecond)[0].sum == doctest::Approx(3));
+}
+
+TEST_CASE("a push that observes nothing still counts as the entity's last push") {
+  LocalHistory history(std::chrono::hours(1), 1 << 20, 0);
+  push(history, R"({"providers":[{"provider":"quiet","request_total":0}]})", 5 * kSecond);
+  history.sample(10 * kSecond);
+  CHECK(*history.last_change_ms(EntityKind::kProvider, "quiet") == 5 * kSecond);
+  CHECK(history.total(Family::kProviderRequestTotal, EntityKind::kProvider, "quiet", 0, 20 * kSecond).count() == 0);
 }
 
 TEST_CASE("retention and the byte budget move the covered horizon forward") {
-  Aggregator aggregator(testing::default_aggregator_config());
-  LocalHistory history(std::chrono::seconds(60), 1 << 20);
-  history.sample(aggregator.index(), 0);
+  LocalHistory history(std::chrono::seconds(60), 1 << 20, 0);
   for (int i = 1; i <= 10; ++i) {
-    testing::push_ok(aggregator, R"({"providers":[{"provider":"vtex","request_total":1}]})");
-    history.sample(aggregator.index(), i * 10 * kSecond);
+    push(history, R"({"providers":[{"provider":"vtex","request_total":1}]})", i * 10 * kSecond - 1);
+    history.sample(i * 10 * kSecond);
   }
   CHECK(history.covered_since_ms() == 40 * kSecond);
   CHECK(history.total(Family::kProviderRequestTotal, EntityKind::kProvider, "vtex", 0, 1000 * kSecond).count() == 6);
 
-  LocalHistory small(std::chrono::hours(1), 1000);  // the running sums and a few records
-  Aggregator other(testing::default_aggregator_config());
-  small.sample(other.index(), 0);
+  LocalHistory small(std::chrono::hours(1), 600, 0);  // an entity, a track and a few records
   for (int i = 1; i <= 10; ++i) {
-    testing::push_ok(other, R"({"providers":[{"provider":"vtex","request_total":1}]})");
-    small.sample(other.index(), i * 10 * kSecond);
+    push(small, R"({"providers":[{"provider":"vtex","request_total":1}]})", i * 10 * kSecond - 1);
+    small.sample(i * 10 * kSecond);
   }
-  CHECK(small.bytes() <= 1000);
+  CHECK(small.bytes() <= 600);
   CHECK(small.covered_since_ms() > 0);
   CHECK(small.untracked() == 0);
   CHECK(small.total(Family::kProviderRequestTotal, EntityKind::kProvider, "vtex", small.covered_since_ms(),
                     1000 * kSecond)
             .count() >= 1);
 
-  // A second entity's running sum no longer fits: it is left out, the first one kept.
-  testing::push_ok(other, R"({"providers":[{"provider":"another-provider","request_total":1}]})");
-  small.sample(other.index(), 110 * kSecond);
+  // A second entity no longer fits: it is left out, the first one kept.
+  push(small, R"({"providers":[{"provider":"another-provider","request_total":1}]})", 105 * kSecond);
+  small.sample(110 * kSecond);
   CHECK(small.untracked() > 0);
   CHECK_FALSE(small.last_change_ms(EntityKind::kProvider, "another-provider"));
-  CHECK(small.bytes() <= 1000);
+  CHECK(small.bytes() <= 600);
 }
 
 TEST_CASE("health: unknown, stale, down, degraded, ok") {
+  LocalHistory history(std::chrono::hours(1), 1 << 20, 0);
   Aggregator aggregator(testing::default_aggregator_config());
-  LocalHistory history(std::chrono::hours(1), 1 << 20);
   const Config::Health thresholds;  // 5 % degraded, 50 % down, providers stale after 1h
   const auto bounds = aggregator.layout_of(Family::kProviderResponseTime).upper_bounds();
   const auto health = [&](std::string id, std::int64_t now, std::optional<Duration> interval = std::nullopt) {
     return summarize(EntityKind::kProvider, id, history, now, 3600 * kSecond, bounds, thresholds, interval).health;
   };
-  history.sample(aggregator.index(), 0);
   CHECK(health("vtex", kSecond) == Health::kUnknown);
-  testing::push_ok(aggregator, R"({"providers":[
+  push(history, R"({"providers":[
       {"provider":"ok","request_total":100,"request_success":99},
       {"provider":"degraded","request_total":100,"request_success":90,"request_error_500":10},
       {"provider":"down","request_total":10,"request_success":2,"request_error_400":8},
-      {"provider":"quiet","request_total":0}]})");
-  history.sample(aggregator.index(), 10 * kSecond);
+      {"provider":"quiet","request_total":0}]})", 10 * kSecond);
+  history.sample(10 * kSecond);
   CHECK(health("ok", 20 * kSecond) == Health::kOk);
   CHECK(health("degraded", 20 * kSecond) == Health::kDegraded);
   CHECK(health("down", 20 * kSecond) == Health::kDown);
+  CHECK(health("quiet", 20 * kSecond) == Health::kOk);
   CHECK(health("ok", 10 * kSecond + 3601 * kSecond) == Health::kStale);
   CHECK(health("ok", 10 * kSecond + 120 * kSecond, std::chrono::minutes(1)) == Health::kStale);
 

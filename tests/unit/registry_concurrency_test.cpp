@@ -51,31 +51,39 @@ TEST_CASE("readers keep a consistent registry view while pushes, the API and rel
   CHECK(registry.view()->providers().size() == 601);
 }
 
-TEST_CASE("the history is sampled while pushes land and listings read it") {
+TEST_CASE("the history takes pushes from many threads while it is sampled and read") {
   Aggregator aggregator(testing::default_aggregator_config());
-  LocalHistory history(std::chrono::hours(1), 1 << 20);
-  history.sample(aggregator.index(), 0);
+  LocalHistory history(std::chrono::hours(1), 1 << 20, 0);
+  auto batch = testing::parse(aggregator, R"({"providers":[{"provider":"vtex","connection":"c1","request_total":1,
+                                                            "request_response_time":[0.1]}]})");
+  REQUIRE(batch);
   std::atomic<bool> running{true};
   std::thread reader([&] {
     while (running.load()) {
       const auto total = history.total(Family::kProviderRequestTotal, EntityKind::kProvider, "vtex", 0, 1'000'000'000);
-      REQUIRE(total.count() <= 400);
-      (void)history.last_change_ms(EntityKind::kProvider, "vtex");
+      REQUIRE(total.count() <= 1200);
+      (void)history.last_change_ms(EntityKind::kConnection, "c1");
     }
   });
-  std::thread pusher([&] {
-    for (int i = 0; i < 400; ++i) {
-      testing::push_ok(aggregator, R"({"providers":[{"provider":"vtex","request_total":1}]})");
-    }
-  });
-  for (int tick = 1; tick <= 50; ++tick) {
-    history.sample(aggregator.index(), tick * 1000);
+  std::vector<std::thread> pushers;
+  for (int t = 0; t < 3; ++t) {
+    pushers.emplace_back([&] {
+      for (int i = 0; i < 400; ++i) {
+        history.add(*batch);
+      }
+    });
   }
-  pusher.join();
-  history.sample(aggregator.index(), 100'000);
+  for (int tick = 1; tick <= 50; ++tick) {
+    history.sample(tick * 1000);
+  }
+  for (auto& pusher : pushers) {
+    pusher.join();
+  }
+  history.sample(100'000);
   running = false;
   reader.join();
-  CHECK(history.total(Family::kProviderRequestTotal, EntityKind::kProvider, "vtex", 0, 1'000'000).count() == 400);
+  CHECK(history.total(Family::kProviderRequestTotal, EntityKind::kProvider, "vtex", 0, 1'000'000).count() == 1200);
+  CHECK(history.total(Family::kProviderResponseTime, EntityKind::kConnection, "c1", 0, 1'000'000).count() == 1200);
 }
 
 TEST_CASE("the cache and the breaker take many threads at once") {

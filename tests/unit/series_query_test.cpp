@@ -93,10 +93,12 @@ TEST_CASE("query_range answers: points, empty results, NaN dropped, errors descr
 
 TEST_CASE("a local answer sums the history per step and marks what it cannot cover") {
   Aggregator aggregator(testing::default_aggregator_config());
-  LocalHistory history(std::chrono::hours(1), 1 << 20);
-  history.sample(aggregator.index(), 1000 * 1000);
-  testing::push_ok(aggregator, R"({"providers":[{"provider":"vtex","request_total":7,"request_response_time":[0.2]}]})");
-  history.sample(aggregator.index(), 1030 * 1000);
+  LocalHistory history(std::chrono::hours(1), 1 << 20, 1000 * 1000);
+  auto batch = testing::parse(aggregator, R"({"providers":[{"provider":"vtex","request_total":7,"request_response_time":[0.2]}]})");
+  REQUIRE(batch);
+  batch->received_at_unix_ms = 1025 * 1000;
+  history.add(*batch);
+  history.sample(1030 * 1000);
   auto query = parse(EntityKind::kProvider, {{"metrics", "request_total,request_response_time"}, {"start", "960"},
                                              {"end", "1080"}, {"step", "60"}});
   REQUIRE(query);
