@@ -14,6 +14,8 @@
 
 #include <array>
 #include <cstdint>
+#include <deque>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <shared_mutex>
@@ -78,8 +80,14 @@ class LocalHistory {
     std::size_t head = 0;
   };
   struct Entity {
-    std::vector<Track> tracks;
+    std::vector<std::unique_ptr<Track>> tracks;  // owned apart, so that `expiry_` may point at them
     std::optional<std::int64_t> last_change_ms;
+  };
+  // Every record in the order it was stored, which is time order: trimming pops from the front
+  // instead of visiting every track.
+  struct Stored {
+    std::int64_t at_ms;
+    Track* track;
   };
   struct Hash {
     using is_transparent = void;
@@ -124,6 +132,7 @@ class LocalHistory {
   std::array<Shard, kShards> shards_;
   mutable std::shared_mutex mutex_;  // guards everything below
   std::array<Entities, 2> entities_;  // providers, connections
+  std::deque<Stored> expiry_;
   std::int64_t covered_since_ms_;
   std::size_t bytes_ = 0;
   std::size_t untracked_ = 0;

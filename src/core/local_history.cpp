@@ -35,7 +35,7 @@ LocalHistory::LocalHistory(Duration retention, std::size_t max_bytes, std::int64
     : retention_(retention), max_bytes_(max_bytes), covered_since_ms_(started_at_ms) {}
 
 std::size_t LocalHistory::record_bytes(const Totals& totals) {
-  return sizeof(Record) + totals.counts.size() * sizeof(std::uint64_t);
+  return sizeof(Record) + sizeof(Stored) + totals.counts.size() * sizeof(std::uint64_t);
 }
 
 void LocalHistory::add_to(EntityKind entity, const std::string& id, Family family, const std::string& resource,
@@ -103,8 +103,8 @@ void LocalHistory::sample(std::int64_t now_ms) {
       Track* track = nullptr;
       if (entity != map.end()) {
         for (auto& candidate : entity->second.tracks) {
-          if (candidate.family == key.family && candidate.resource == key.resource) {
-            track = &candidate;
+          if (candidate->family == key.family && candidate->resource == key.resource) {
+            track = candidate.get();
             break;
           }
         }
@@ -121,13 +121,14 @@ void LocalHistory::sample(std::int64_t now_ms) {
         if (entity == map.end()) {
           entity = map.emplace(key.id, Entity{}).first;
         }
-        track = &entity->second.tracks.emplace_back();
+        track = entity->second.tracks.emplace_back(std::make_unique<Track>()).get();
         track->family = key.family;
         track->resource = key.resource;
       }
       if (record_cost > 0) {
         bytes_ += record_cost;
         track->records.push_back({now_ms, std::move(totals)});
+        expiry_.push_back({now_ms, track});
       }
     }
     for (std::size_t kind = 0; kind < 2; ++kind) {
@@ -151,29 +152,22 @@ void LocalHistory::sample(std::int64_t now_ms) {
 }
 
 void LocalHistory::trim(std::int64_t now_ms) {
-  std::int64_t keep_after = now_ms - retention_.count();
-  // Over budget: move the horizon forward until the records after it fit.
-  for (;;) {
-    for (auto& map : entities_) {
-      for (auto& [id, entity] : map) {
-        for (auto& track : entity.tracks) {
-          while (track.head < track.records.size() && track.records[track.head].at_ms <= keep_after) {
-            bytes_ -= record_bytes(track.records[track.head].delta);
-            ++track.head;
-          }
-          if (track.head > 0 && track.head * 2 >= track.records.size()) {
-            track.records.erase(track.records.begin(), track.records.begin() + static_cast<std::ptrdiff_t>(track.head));
-            track.head = 0;
-          }
-        }
-      }
+  const std::int64_t keep_after = now_ms - retention_.count();
+  std::int64_t horizon = keep_after;
+  // Oldest first: past the retention, then while over budget.
+  while (!expiry_.empty() && (expiry_.front().at_ms <= keep_after || bytes_ > max_bytes_)) {
+    const Stored oldest = expiry_.front();
+    expiry_.pop_front();
+    Track& track = *oldest.track;
+    bytes_ -= record_bytes(track.records[track.head].delta);
+    ++track.head;
+    horizon = std::max(horizon, oldest.at_ms);
+    if (track.head * 2 >= track.records.size()) {
+      track.records.erase(track.records.begin(), track.records.begin() + static_cast<std::ptrdiff_t>(track.head));
+      track.head = 0;
     }
-    if (bytes_ <= max_bytes_ || keep_after >= now_ms) {
-      break;
-    }
-    keep_after += std::max<std::int64_t>(1000, (now_ms - keep_after) / 10);
   }
-  covered_since_ms_ = std::max(covered_since_ms_, keep_after);
+  covered_since_ms_ = std::max(covered_since_ms_, horizon);
 }
 
 template <typename Visit>
@@ -185,8 +179,8 @@ void LocalHistory::for_each_track(Family family, EntityKind entity, const std::s
     return;
   }
   for (const auto& track : found->second.tracks) {
-    if (track.family == family && (resource == nullptr || track.resource == *resource)) {
-      visit(track);
+    if (track->family == family && (resource == nullptr || track->resource == *resource)) {
+      visit(*track);
     }
   }
 }

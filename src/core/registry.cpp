@@ -1,6 +1,7 @@
 #include "syncmon/registry.h"
 
 #include <algorithm>
+#include <unordered_set>
 
 #include <fmt/format.h>
 #include <rapidjson/document.h>
@@ -544,29 +545,29 @@ std::optional<ApiError> api_change_problem(const RegistryView& registry, EntityK
 }
 
 void register_series_entities(Registry& registry, const SeriesIndex& index) {
-  // Views into the series' own labels (series live as long as the index); sorted and made
-  // unique, they go into the registry in order, which its map takes in linear time.
-  std::vector<std::string_view> providers;
-  std::vector<std::string_view> connections;
+  // Views into the series' own labels (series live as long as the index); made unique and
+  // sorted, they go into the registry in order, which its map takes in linear time.
+  std::unordered_set<std::string_view> providers;
+  std::unordered_set<std::string_view> connections;
   index.for_each([&](const Series& series) {
     const auto [first, second] = first_two_labels(series.encoded_labels());
     switch (family_info(series.family()).labels) {
       case LabelScheme::kProvider:
-        providers.push_back(first);
+        providers.insert(first);
         if (!second.empty()) {
-          connections.push_back(second);
+          connections.insert(second);
         }
         break;
       case LabelScheme::kConnectionResource:
-        connections.push_back(first);
+        connections.insert(first);
         break;
       case LabelScheme::kJob:
         break;
     }
   });
-  const auto unknown = [](std::vector<std::string_view>& ids, auto known) {
+  const auto unknown = [](const std::unordered_set<std::string_view>& unique, auto known) {
+    std::vector<std::string_view> ids(unique.begin(), unique.end());
     std::sort(ids.begin(), ids.end());
-    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
     std::vector<std::string> out;
     for (const auto id : ids) {
       if (!known(id)) {

@@ -149,8 +149,7 @@ int serve(const syncmon::Config& config, const Flags& flags) {
   {
     const auto started = std::chrono::steady_clock::now();
     syncmon::register_series_entities(*registry, aggregator.index());
-    spdlog::info("registry: {} providers, {} connections (stored series included) in {:.3f} s",
-                 registry->view()->providers().size(), registry->view()->connections().size(),
+    spdlog::info("registry: the providers and connections of the stored series registered in {:.3f} s",
                  std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   }
 
