@@ -95,20 +95,20 @@ class LocalHistory {
   };
   using Entities = std::unordered_map<std::string, Entity, Hash, std::equal_to<>>;
 
-  // The current interval's sums of one shard of entities.
-  struct PendingKey {
-    EntityKind entity;
-    std::string id;
+  // The current interval of one entity: when it last pushed, and its sums by family and
+  // resource (a handful, searched in order).
+  struct PendingSum {
     Family family;
     std::string resource;
-    bool operator==(const PendingKey&) const = default;
+    Totals totals;
   };
-  struct PendingHash {
-    std::size_t operator()(const PendingKey& key) const;
+  struct PendingEntity {
+    std::int64_t last_push_ms = 0;
+    std::vector<PendingSum> sums;
   };
+  // The current interval of one shard of entities, by kind.
   struct Pending {
-    std::unordered_map<PendingKey, Totals, PendingHash> sums;
-    std::unordered_map<std::string, std::int64_t> last_push[2];  // by entity kind
+    std::array<std::unordered_map<std::string, PendingEntity, Hash, std::equal_to<>>, 2> entities;
   };
   struct Shard {
     std::mutex mutex;
@@ -119,8 +119,10 @@ class LocalHistory {
   const Entities& entities(EntityKind kind) const { return entities_[kind == EntityKind::kProvider ? 0 : 1]; }
   Entities& entities(EntityKind kind) { return entities_[kind == EntityKind::kProvider ? 0 : 1]; }
   Shard& shard_of(std::string_view id) { return shards_[Hash{}(id) % kShards]; }
-  void add_to(EntityKind entity, const std::string& id, Family family, const std::string& resource,
-              const std::vector<std::uint64_t>& counts, double sum, std::int64_t at_ms);
+  // The entity's interval, its shard locked for as long as `locked` lives.
+  PendingEntity& pending_entity(EntityKind entity, const std::string& id, std::unique_lock<std::mutex>& locked);
+  static void add_sum(PendingEntity& entity, Family family, const std::string& resource,
+                      std::span<const std::uint64_t> counts, double sum);
   static std::size_t record_bytes(const Totals& totals);
   void trim(std::int64_t now_ms);  // exclusive lock held
   template <typename Visit>

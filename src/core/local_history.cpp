@@ -25,12 +25,6 @@ void Totals::add(const Totals& other) {
 
 std::uint64_t Totals::count() const { return std::accumulate(counts.begin(), counts.end(), std::uint64_t{0}); }
 
-std::size_t LocalHistory::PendingHash::operator()(const PendingKey& key) const {
-  std::size_t hash = std::hash<std::string_view>{}(key.id);
-  hash = hash * 31 + std::hash<std::string_view>{}(key.resource);
-  return hash * 31 + static_cast<std::size_t>(key.family) * 2 + index_of(key.entity);
-}
-
 LocalHistory::LocalHistory(Duration retention, std::size_t max_bytes, std::int64_t started_at_ms)
     : retention_(retention), max_bytes_(max_bytes), covered_since_ms_(started_at_ms) {}
 
@@ -38,52 +32,72 @@ std::size_t LocalHistory::record_bytes(const Totals& totals) {
   return sizeof(Record) + sizeof(Stored) + totals.counts.size() * sizeof(std::uint64_t);
 }
 
-void LocalHistory::add_to(EntityKind entity, const std::string& id, Family family, const std::string& resource,
-                          const std::vector<std::uint64_t>& counts, double sum, std::int64_t at_ms) {
+LocalHistory::PendingEntity& LocalHistory::pending_entity(EntityKind entity, const std::string& id,
+                                                         std::unique_lock<std::mutex>& locked) {
   Shard& shard = shard_of(id);
-  std::lock_guard lock(shard.mutex);
-  // Nothing observed (a counter pushed as 0): only the push time counts.
-  const bool empty = sum == 0 && std::all_of(counts.begin(), counts.end(), [](std::uint64_t c) { return c == 0; });
-  if (!empty) {
-    Totals& totals = shard.pending.sums[PendingKey{entity, id, family, resource}];
-    if (totals.counts.size() < counts.size()) {
-      totals.counts.resize(counts.size());
-    }
-    for (std::size_t i = 0; i < counts.size(); ++i) {
-      totals.counts[i] += counts[i];
-    }
-    totals.sum += sum;
+  locked = std::unique_lock(shard.mutex);
+  auto& map = shard.pending.entities[index_of(entity)];
+  auto found = map.find(std::string_view(id));
+  if (found == map.end()) {
+    found = map.emplace(id, PendingEntity{}).first;
   }
-  auto& last = shard.pending.last_push[index_of(entity)][id];
-  last = std::max(last, at_ms);
+  return found->second;
+}
+
+void LocalHistory::add_sum(PendingEntity& entity, Family family, const std::string& resource,
+                           std::span<const std::uint64_t> counts, double sum) {
+  // Nothing observed (a counter pushed as 0): the push time alone says the entity is alive.
+  if (sum == 0 && std::all_of(counts.begin(), counts.end(), [](std::uint64_t c) { return c == 0; })) {
+    return;
+  }
+  auto pending = std::find_if(entity.sums.begin(), entity.sums.end(), [&](const PendingSum& candidate) {
+    return candidate.family == family && candidate.resource == resource;
+  });
+  if (pending == entity.sums.end()) {
+    pending = entity.sums.insert(entity.sums.end(), PendingSum{family, resource, {}});
+  }
+  Totals& totals = pending->totals;
+  if (totals.counts.size() < counts.size()) {
+    totals.counts.resize(counts.size());
+  }
+  for (std::size_t i = 0; i < counts.size(); ++i) {
+    totals.counts[i] += counts[i];
+  }
+  totals.sum += sum;
 }
 
 void LocalHistory::add(const PushBatch& batch) {
   static const std::string kNoResource;
   const std::int64_t at = batch.received_at_unix_ms;
-  const auto add_entry = [&](const std::string& provider, const std::string& connection, Family family,
-                             const std::vector<std::uint64_t>& counts, double sum) {
-    add_to(EntityKind::kProvider, provider, family, kNoResource, counts, sum, at);
-    if (!connection.empty()) {
-      add_to(EntityKind::kConnection, connection, family, kNoResource, counts, sum, at);
-    }
-  };
-  for (const auto& entry : batch.providers) {
+  std::unique_lock<std::mutex> locked;
+  // A provider entry counts for its provider, and for its connection when it names one.
+  const auto add_provider_entry = [&](EntityKind kind, const std::string& id, const ProviderEntry& entry) {
+    PendingEntity& entity = pending_entity(kind, id, locked);
+    entity.last_push_ms = std::max(entity.last_push_ms, at);
     for (std::size_t i = 0; i < kProviderCounterFamilies.size(); ++i) {
-      add_entry(entry.provider, entry.connection, kProviderCounterFamilies[i], {entry.counters[i]}, 0);
+      add_sum(entity, kProviderCounterFamilies[i], kNoResource, std::span(&entry.counters[i], 1), 0);
     }
     if (entry.response_time) {
-      add_entry(entry.provider, entry.connection, Family::kProviderResponseTime, entry.response_time->bucket_counts,
-                entry.response_time->sum);
+      add_sum(entity, Family::kProviderResponseTime, kNoResource, entry.response_time->bucket_counts,
+              entry.response_time->sum);
+    }
+    locked.unlock();
+  };
+  for (const auto& entry : batch.providers) {
+    add_provider_entry(EntityKind::kProvider, entry.provider, entry);
+    if (!entry.connection.empty()) {
+      add_provider_entry(EntityKind::kConnection, entry.connection, entry);
     }
   }
   for (const auto& entry : batch.connections) {
+    PendingEntity& entity = pending_entity(EntityKind::kConnection, entry.connection, locked);
+    entity.last_push_ms = std::max(entity.last_push_ms, at);
     for (std::size_t i = 0; i < kConnectionTimingFamilies.size(); ++i) {
       if (const auto& timing = entry.timings[i]) {
-        add_to(EntityKind::kConnection, entry.connection, kConnectionTimingFamilies[i], entry.resource,
-               timing->bucket_counts, timing->sum, at);
+        add_sum(entity, kConnectionTimingFamilies[i], entry.resource, timing->bucket_counts, timing->sum);
       }
     }
+    locked.unlock();
   }
 }
 
@@ -97,54 +111,44 @@ void LocalHistory::sample(std::int64_t now_ms) {
   std::unique_lock lock(mutex_);
   untracked_ = 0;
   for (auto& pending : closed) {
-    for (auto& [key, totals] : pending.sums) {
-      Entities& map = entities(key.entity);
-      auto entity = map.find(std::string_view(key.id));
-      Track* track = nullptr;
-      if (entity != map.end()) {
-        for (auto& candidate : entity->second.tracks) {
-          if (candidate->family == key.family && candidate->resource == key.resource) {
-            track = candidate.get();
-            break;
-          }
-        }
-      }
-      const std::size_t record_cost = totals.empty() ? 0 : record_bytes(totals);
-      if (track == nullptr) {
-        const std::size_t cost = sizeof(Track) + key.resource.size() + record_cost +
-                                 (entity == map.end() ? kEntityOverhead + key.id.size() : 0);
-        if (bytes_ + cost > max_bytes_) {
-          ++untracked_;
-          continue;
-        }
-        bytes_ += cost - record_cost;
-        if (entity == map.end()) {
-          entity = map.emplace(key.id, Entity{}).first;
-        }
-        track = entity->second.tracks.emplace_back(std::make_unique<Track>()).get();
-        track->family = key.family;
-        track->resource = key.resource;
-      }
-      if (record_cost > 0) {
-        bytes_ += record_cost;
-        track->records.push_back({now_ms, std::move(totals)});
-        expiry_.push_back({now_ms, track});
-      }
-    }
     for (std::size_t kind = 0; kind < 2; ++kind) {
-      for (const auto& [id, at] : pending.last_push[kind]) {
-        auto entity = entities_[kind].find(std::string_view(id));
-        if (entity == entities_[kind].end()) {
-          // A push that observed nothing still says the entity is alive.
+      for (auto& [id, interval] : pending.entities[kind]) {
+        Entities& map = entities_[kind];
+        auto entity = map.find(std::string_view(id));
+        if (entity == map.end()) {
           const std::size_t cost = kEntityOverhead + id.size();
           if (bytes_ + cost > max_bytes_) {
-            ++untracked_;
+            untracked_ += 1 + interval.sums.size();
             continue;
           }
           bytes_ += cost;
-          entity = entities_[kind].emplace(id, Entity{}).first;
+          entity = map.emplace(id, Entity{}).first;
         }
-        entity->second.last_change_ms = std::max(entity->second.last_change_ms.value_or(at), at);
+        entity->second.last_change_ms = std::max(entity->second.last_change_ms.value_or(0), interval.last_push_ms);
+        for (auto& [family, resource, totals] : interval.sums) {
+          Track* track = nullptr;
+          for (auto& candidate : entity->second.tracks) {
+            if (candidate->family == family && candidate->resource == resource) {
+              track = candidate.get();
+              break;
+            }
+          }
+          const std::size_t record_cost = record_bytes(totals);
+          if (track == nullptr) {
+            const std::size_t cost = sizeof(Track) + resource.size();
+            if (bytes_ + cost + record_cost > max_bytes_) {
+              ++untracked_;
+              continue;
+            }
+            bytes_ += cost;
+            track = entity->second.tracks.emplace_back(std::make_unique<Track>()).get();
+            track->family = family;
+            track->resource = resource;
+          }
+          bytes_ += record_cost;
+          track->records.push_back({now_ms, std::move(totals)});
+          expiry_.push_back({now_ms, track});
+        }
       }
     }
   }
