@@ -159,6 +159,14 @@ Expected<ConnectionRecord, ApiError> parse_connection_body(std::string_view body
 std::string provider_body(const ProviderRecord& provider);
 std::string connection_body(const ConnectionRecord& connection);
 
+// May the caller read this entity (its listing entry, its series)? 400 for an id that is not an
+// entity id, 404 for an unknown one, 403 outside the caller's scope; checked in that order, so
+// nothing about an id reaches the backend before all three pass.
+std::optional<ApiError> read_problem(const RegistryView& registry, EntityKind kind, std::string_view id,
+                                     const Principal& caller);
+// The 400 for an id in a URL that is not an entity id.
+ApiError invalid_id(EntityKind kind, std::string_view problem);
+
 // Why the admin API may not change this entity (defined in the config file), or nothing.
 std::optional<ApiError> api_change_problem(const RegistryView& registry, EntityKind kind, std::string_view id);
 

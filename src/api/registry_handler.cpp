@@ -159,28 +159,13 @@ ApiError not_found(EntityKind kind, std::string_view id) {
   return {404, fmt::format("no {} \"{}\" is registered", entity_kind_name(kind), id), "id", "not_found"};
 }
 
-// The id in the URL: an entity id (400), registered (404), within the caller's scope (403).
 template <typename Record>
-Expected<const Record*, ApiError> readable(const RegistryView& registry, EntityKind kind, const std::string& id,
-                                           const Principal& caller) {
-  if (auto problem = entity_id_problem(id)) {
-    return unexpected(ApiError{400, fmt::format("the {} id {}", entity_kind_name(kind), *problem), "id", "invalid"});
-  }
-  const Record* record = nullptr;
+const Record* find_record(const RegistryView& registry, std::string_view id) {
   if constexpr (std::is_same_v<Record, ProviderRecord>) {
-    record = registry.provider(id);
+    return registry.provider(id);
   } else {
-    record = registry.connection(id);
+    return registry.connection(id);
   }
-  if (record == nullptr) {
-    return unexpected(not_found(kind, id));
-  }
-  const bool allowed = kind == EntityKind::kProvider ? registry.may_read_provider(caller, id)
-                                                     : registry.may_read_connection(caller, id);
-  if (!allowed) {
-    return unexpected(forbidden(fmt::format("this token may not read {} \"{}\"", entity_kind_name(kind), id)));
-  }
-  return record;
 }
 
 template <typename Record>
@@ -229,11 +214,12 @@ void register_kind(server::Router& router, Service& service, EntityKind kind) {
                 return respond(server::make_error_response(request, window.error()));
               }
               const auto registry = service.registry.view();
-              auto record = readable<Record>(*registry, kind, params.at("id"), caller);
-              if (!record) {
-                return respond(server::make_error_response(request, record.error()));
+              const std::string& id = params.at("id");
+              if (auto problem = read_problem(*registry, kind, id, caller)) {
+                return respond(server::make_error_response(request, *problem));
               }
-              respond(server::make_json_response(request, status::ok, entity_json(service, **record, &*window)));
+              respond(server::make_json_response(request, status::ok,
+                                                 entity_json(service, *find_record<Record>(*registry, id), &*window)));
             });
 
   add_route(router, service, verb::put, item, Permission::kAdmin,
@@ -241,8 +227,7 @@ void register_kind(server::Router& router, Service& service, EntityKind kind) {
                              server::Responder respond) {
               const std::string& id = params.at("id");
               if (auto problem = entity_id_problem(id)) {
-                return respond(server::make_error_response(
-                    request, {400, fmt::format("the {} id {}", entity_kind_name(kind), *problem), "id", "invalid"}));
+                return respond(server::make_error_response(request, invalid_id(kind, *problem)));
               }
               const auto registry = service.registry.view();
               if (auto conflict = api_change_problem(*registry, kind, id)) {
@@ -258,11 +243,8 @@ void register_kind(server::Router& router, Service& service, EntityKind kind) {
               if (!record) {
                 return respond(server::make_error_response(request, record.error()));
               }
-              const bool existed = kind == EntityKind::kProvider
-                                       ? registry->provider(id) != nullptr &&
-                                             registry->provider(id)->origin == Origin::kApi
-                                       : registry->connection(id) != nullptr &&
-                                             registry->connection(id)->origin == Origin::kApi;
+              const Record* current = find_record<Record>(*registry, id);
+              const bool existed = current != nullptr && current->origin == Origin::kApi;
               std::string body;
               if constexpr (std::is_same_v<Record, ProviderRecord>) {
                 body = provider_body(*record);
@@ -290,14 +272,8 @@ void register_kind(server::Router& router, Service& service, EntityKind kind) {
               if (auto conflict = api_change_problem(*registry, kind, id)) {
                 return respond(server::make_error_response(request, *conflict));
               }
-              const Origin* origin = nullptr;
-              if (kind == EntityKind::kProvider) {
-                const auto* provider = registry->provider(id);
-                origin = provider != nullptr ? &provider->origin : nullptr;
-              } else {
-                const auto* connection = registry->connection(id);
-                origin = connection != nullptr ? &connection->origin : nullptr;
-              }
+              const Record* record = find_record<Record>(*registry, id);
+              const Origin* origin = record != nullptr ? &record->origin : nullptr;
               if (origin == nullptr || *origin != Origin::kApi) {
                 return respond(server::make_error_response(
                     request, origin == nullptr ? not_found(kind, id)

@@ -5,7 +5,7 @@
 #include "api/access_guard.h"
 #include "api/query_params.h"
 #include "api/series_proxy.h"
-#include "syncmon/label_rules.h"
+#include "syncmon/registry.h"
 #include "syncmon/series_query.h"
 
 namespace syncmon::api {
@@ -17,18 +17,8 @@ using server::http::verb;
 void handle_series(Service& service, EntityKind kind, server::Request&& request, const std::string& id,
                    const Principal& caller, const server::Responder& respond) {
   const auto reject = [&](const ApiError& error) { respond(server::make_error_response(request, error)); };
-  if (auto problem = entity_id_problem(id)) {
-    return reject({400, fmt::format("the {} id {}", entity_kind_name(kind), *problem), "id", "invalid"});
-  }
-  const auto registry = service.registry.view();
-  const bool known = kind == EntityKind::kProvider ? registry->provider(id) != nullptr : registry->connection(id) != nullptr;
-  if (!known) {
-    return reject({404, fmt::format("no {} \"{}\" is registered", entity_kind_name(kind), id), "id", "not_found"});
-  }
-  const bool allowed = kind == EntityKind::kProvider ? registry->may_read_provider(caller, id)
-                                                     : registry->may_read_connection(caller, id);
-  if (!allowed) {
-    return reject(forbidden(fmt::format("this token may not read {} \"{}\"", entity_kind_name(kind), id)));
+  if (auto problem = read_problem(*service.registry.view(), kind, id, caller)) {
+    return reject(*problem);
   }
   auto params = query_params(request);
   if (!params) {

@@ -15,7 +15,6 @@
 namespace syncmon {
 namespace {
 
-constexpr std::size_t kMaxIdBytes = 256;
 
 // A config error: the message already names the key.
 struct ConfigError {
@@ -345,7 +344,7 @@ Config read_config(const YAML::Node& root) {
         for (std::size_t i = 0; i < resources.size(); ++i) {
           const std::string item = item_key(reader.key_of("resources"), i);
           auto resource = MappingReader::scalar_as<std::string>(resources[i], item);
-          if (auto problem = label_value_problem(resource, kMaxIdBytes)) {
+          if (auto problem = entity_id_problem(resource)) {
             reject(item, *problem);
           }
           connection.resources.push_back(resource);

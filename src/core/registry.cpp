@@ -389,10 +389,17 @@ void Registry::publish() {
 // ---------------------------------------------------------------------------------------------
 // Bodies
 
-Expected<ProviderRecord, ApiError> parse_provider_body(std::string_view body, const std::string& id,
-                                                       const RegistryView* registry) {
-  rapidjson::Document document;
-  auto object = parse_object(document, body, {"id", "name", "partner"});
+namespace {
+
+// What every PUT body has: an object of known fields, the URL's id (if it repeats it), a name.
+struct CommonFields {
+  const Value* root;
+  std::string name;
+};
+
+Expected<CommonFields, ApiError> common_fields(rapidjson::Document& document, std::string_view body,
+                                               std::initializer_list<std::string_view> allowed, const std::string& id) {
+  auto object = parse_object(document, body, allowed);
   if (!object) {
     return unexpected(object.error());
   }
@@ -400,14 +407,24 @@ Expected<ProviderRecord, ApiError> parse_provider_body(std::string_view body, co
   if (auto given = string_member(root, "id"); !given || (*given && **given != id)) {
     return unexpected(invalid("$.id differs from the id in the URL", "$.id"));
   }
-  ProviderRecord provider;
-  provider.id = id;
-  provider.origin = Origin::kApi;
   auto name = name_member(root, id);
   if (!name) {
     return unexpected(name.error());
   }
-  provider.name = std::move(*name);
+  return CommonFields{&root, std::move(*name)};
+}
+
+}  // namespace
+
+Expected<ProviderRecord, ApiError> parse_provider_body(std::string_view body, const std::string& id,
+                                                       const RegistryView* registry) {
+  rapidjson::Document document;
+  auto common = common_fields(document, body, {"id", "name", "partner"}, id);
+  if (!common) {
+    return unexpected(common.error());
+  }
+  const Value& root = *common->root;
+  ProviderRecord provider{id, std::move(common->name), "", Origin::kApi};
   auto partner = reference_member(root, "partner", "partner", [&](const std::string& partner_id) {
     return registry == nullptr || registry->has_partner(partner_id);
   });
@@ -421,23 +438,17 @@ Expected<ProviderRecord, ApiError> parse_provider_body(std::string_view body, co
 Expected<ConnectionRecord, ApiError> parse_connection_body(std::string_view body, const std::string& id,
                                                            const RegistryView* registry) {
   rapidjson::Document document;
-  auto object = parse_object(document, body,
-                             {"id", "name", "tenant", "source_provider", "target_provider", "resources", "expected_interval"});
-  if (!object) {
-    return unexpected(object.error());
+  auto common = common_fields(
+      document, body, {"id", "name", "tenant", "source_provider", "target_provider", "resources", "expected_interval"},
+      id);
+  if (!common) {
+    return unexpected(common.error());
   }
-  const Value& root = **object;
-  if (auto given = string_member(root, "id"); !given || (*given && **given != id)) {
-    return unexpected(invalid("$.id differs from the id in the URL", "$.id"));
-  }
+  const Value& root = *common->root;
   ConnectionRecord connection;
   connection.id = id;
   connection.origin = Origin::kApi;
-  auto name = name_member(root, id);
-  if (!name) {
-    return unexpected(name.error());
-  }
-  connection.name = std::move(*name);
+  connection.name = std::move(common->name);
   auto tenant = reference_member(root, "tenant", "tenant", [&](const std::string& tenant_id) {
     return registry == nullptr || registry->has_tenant(tenant_id);
   });
@@ -524,6 +535,27 @@ std::string connection_body(const ConnectionRecord& connection) {
   }
   writer.EndObject();
   return {buffer.GetString(), buffer.GetSize()};
+}
+
+ApiError invalid_id(EntityKind kind, std::string_view problem) {
+  return {400, fmt::format("the {} id {}", entity_kind_name(kind), problem), "id", "invalid"};
+}
+
+std::optional<ApiError> read_problem(const RegistryView& registry, EntityKind kind, std::string_view id,
+                                     const Principal& caller) {
+  if (auto problem = entity_id_problem(id)) {
+    return invalid_id(kind, *problem);
+  }
+  const bool known = kind == EntityKind::kProvider ? registry.provider(id) != nullptr : registry.connection(id) != nullptr;
+  if (!known) {
+    return ApiError{404, fmt::format("no {} \"{}\" is registered", entity_kind_name(kind), id), "id", "not_found"};
+  }
+  const bool allowed =
+      kind == EntityKind::kProvider ? registry.may_read_provider(caller, id) : registry.may_read_connection(caller, id);
+  if (!allowed) {
+    return forbidden(fmt::format("this token may not read {} \"{}\"", entity_kind_name(kind), id));
+  }
+  return std::nullopt;
 }
 
 std::optional<ApiError> api_change_problem(const RegistryView& registry, EntityKind kind, std::string_view id) {

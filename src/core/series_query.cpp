@@ -11,6 +11,7 @@
 
 #include "syncmon/duration.h"
 #include "syncmon/label_rules.h"
+#include "syncmon/text_writer.h"
 #include "syncmon/time_format.h"
 
 namespace syncmon {
@@ -189,22 +190,9 @@ Expected<SeriesQuery, ApiError> parse_series_query(EntityKind entity, std::strin
 }
 
 std::string promql_string(std::string_view value) {
+  // A PromQL string literal escapes what a label value in the text format does.
   std::string out = "\"";
-  for (const char c : value) {
-    switch (c) {
-      case '\\':
-        out += "\\\\";
-        break;
-      case '"':
-        out += "\\\"";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      default:
-        out.push_back(c);
-    }
-  }
+  append_escaped_label_value(out, value);
   out += '"';
   return out;
 }
