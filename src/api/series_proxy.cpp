@@ -60,7 +60,10 @@ SeriesProxy::SeriesProxy(const Config& config, const Clock& clock, const LocalHi
   }
 }
 
-SeriesProxy::~SeriesProxy() = default;
+// The client goes first: its thread may still complete a call that touches the cache and breaker.
+SeriesProxy::~SeriesProxy() { stop(); }
+
+void SeriesProxy::stop() { client_.reset(); }
 
 std::string SeriesProxy::local_answer(const SeriesQuery& query, std::string_view why) const {
   local_answers_.Increment();
@@ -78,7 +81,7 @@ void SeriesProxy::answer(const SeriesQuery& query, std::function<void(std::strin
   }
   cache_misses_.Increment();
   if (!client_) {
-    return done(local_answer(query, client_problem_));
+    return done(local_answer(query, client_problem_.empty() ? "the backend client has stopped" : client_problem_));
   }
   if (!breaker_.allow(now)) {
     breaker_open_.Set(1);

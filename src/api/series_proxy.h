@@ -35,6 +35,10 @@ class SeriesProxy {
   ~SeriesProxy();
 
   void answer(const SeriesQuery& query, std::function<void(std::string json)> done);
+  // Lets the backend calls in flight finish (their answers are handed to a server that has
+  // stopped, which drops them) and stops the client's thread; called after the server stops and
+  // before it is destroyed.
+  void stop();
 
   // For /api/v1/status: whether the last backend call succeeded (nothing before the first).
   std::optional<bool> backend_reachable() const;

@@ -34,6 +34,9 @@ std::size_t LocalHistory::record_bytes(const Totals& totals) {
 
 LocalHistory::PendingEntity& LocalHistory::pending_entity(EntityKind entity, const std::string& id,
                                                          std::unique_lock<std::mutex>& locked) {
+  if (locked.owns_lock()) {
+    locked.unlock();  // one shard at a time, so that no two threads can wait on each other
+  }
   Shard& shard = shard_of(id);
   locked = std::unique_lock(shard.mutex);
   auto& map = shard.pending.entities[index_of(entity)];

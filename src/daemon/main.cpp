@@ -206,6 +206,7 @@ int serve(const syncmon::Config& config, const Flags& flags) {
   // systemd (Type=notify) learns that recovery is done and the port is open.
   sd_notify(0, "READY=1");
   server.run();
+  series.stop();    // backend calls still in flight answer into the stopped server, not a freed one
   durable->stop();  // the final snapshot, after every in-flight push has been answered
   spdlog::info("stopped");
   return 0;

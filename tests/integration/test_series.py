@@ -140,3 +140,29 @@ def test_unknown_entities_are_404_before_any_backend_call(start_daemon):
         assert answer["source"] == "local" and "HTTP 503" in answer["backend_error"]
     finally:
         backend.close()
+
+
+def test_shutdown_with_a_backend_call_in_flight_exits_cleanly(start_daemon):
+    """The server stops before a black-holed backend call ends (shutdown_timeout < timeout)."""
+    import threading
+    hole = BlackHole()
+    daemon = start_daemon(local_config(hole.url, timeout="3s") + "server: {shutdown_timeout: 500ms}\n")
+    try:
+        push_and_wait_for_history(daemon)
+        outcome = {}
+
+        def ask():
+            try:
+                outcome["status"] = daemon.request("GET", "/api/v1/providers/vtex/series")[0]
+            except Exception as error:  # the connection is closed by the shutdown
+                outcome["error"] = error
+
+        asking = threading.Thread(target=ask)
+        asking.start()
+        time.sleep(0.5)  # the backend call is in flight
+        daemon.signal()
+        assert daemon.wait(timeout=15) == 0
+        asking.join(timeout=10)
+        assert outcome
+    finally:
+        hole.close()
