@@ -58,19 +58,43 @@ void GroupStore::index(const MetricGroup& group, int delta) {
   }
 }
 
+namespace {
+
+// FNV-1a over names and values, each followed by a byte label text cannot hold.
+std::uint64_t labels_hash(const std::vector<LabelPair>& labels) {
+  std::uint64_t hash = 14695981039346656037ULL;
+  const auto mix = [&hash](std::string_view text) {
+    for (const unsigned char c : text) {
+      hash = (hash ^ c) * 1099511628211ULL;
+    }
+    hash = (hash ^ 0xFF) * 1099511628211ULL;
+  };
+  for (const auto& label : labels) {
+    mix(label.name);
+    mix(label.value);
+  }
+  return hash;
+}
+
+}  // namespace
+
 std::optional<ApiError> GroupStore::check_consistency(const MetricGroup& next, const MetricGroup* current) const {
+  // Both groups hold their families sorted by name, so one walk pairs them up.
+  auto own_at = current != nullptr ? current->families.begin() : std::vector<PushedFamily>::const_iterator{};
+  const auto own_end = current != nullptr ? current->families.end() : std::vector<PushedFamily>::const_iterator{};
   for (const auto& family : next.families) {
+    const PushedFamily* own = nullptr;
+    while (own_at != own_end && own_at->name < family.name) {
+      ++own_at;
+    }
+    if (own_at != own_end && own_at->name == family.name) {
+      own = &*own_at;
+    }
     auto it = families_.find(family.name);
     if (it == families_.end()) {
       continue;
     }
     const FamilyUse& use = it->second;
-    const PushedFamily* own = nullptr;
-    if (current != nullptr) {
-      auto found = std::find_if(current->families.begin(), current->families.end(),
-                                [&](const PushedFamily& f) { return f.name == family.name; });
-      own = found != current->families.end() ? &*found : nullptr;
-    }
     const std::size_t other_groups = use.groups - (own != nullptr ? 1 : 0);
     if (other_groups == 0) {
       continue;
@@ -139,7 +163,7 @@ std::optional<ApiError> GroupStore::apply_push(GroupPush push, Undo* undo) {
   }
   // The pushed families, grouping labels merged in, each series once.
   std::map<std::string, PushedFamily> merged;
-  std::vector<const PushedMetric*> by_labels;
+  std::vector<std::pair<std::uint64_t, const PushedMetric*>> by_labels;
   for (auto& family : push.families) {
     if (problem) {
       break;
@@ -151,16 +175,35 @@ std::optional<ApiError> GroupStore::apply_push(GroupPush push, Undo* undo) {
     by_labels.clear();
     for (auto& metric : family.metrics) {
       merge_grouping_labels(metric, push.key);
-      by_labels.push_back(&metric);
+      by_labels.emplace_back(labels_hash(metric.labels), &metric);
     }
-    // Sorted, equal label sets are neighbours: no set to allocate.
+    // Sorted by a hash of the label set, equal sets are neighbours: no set to allocate, and
+    // whole label sets are compared only when their hashes are equal.
     std::sort(by_labels.begin(), by_labels.end(),
-              [](const PushedMetric* a, const PushedMetric* b) { return a->labels < b->labels; });
+              [](const auto& a, const auto& b) { return a.first < b.first; });
     for (std::size_t i = 1; i < by_labels.size(); ++i) {
-      if (by_labels[i - 1]->labels == by_labels[i]->labels) {
+      if (by_labels[i - 1].first != by_labels[i].first) {
+        continue;
+      }
+      // A run of equal hashes: any two equal label sets in it are a duplicate.
+      std::size_t run_end = i;
+      while (run_end < by_labels.size() && by_labels[run_end].first == by_labels[i - 1].first) {
+        ++run_end;
+      }
+      const PushedMetric* duplicate = nullptr;
+      for (std::size_t a = i - 1; a < run_end && duplicate == nullptr; ++a) {
+        for (std::size_t b = a + 1; b < run_end; ++b) {
+          if (by_labels[a].second->labels == by_labels[b].second->labels) {
+            duplicate = by_labels[b].second;
+            break;
+          }
+        }
+      }
+      i = run_end;
+      if (duplicate != nullptr) {
         problem = inconsistent(fmt::format("collected metric \"{}\" {} was collected before with the same name and "
                                            "label values",
-                                           family.name, labels_text(by_labels[i]->labels)));
+                                           family.name, labels_text(duplicate->labels)));
         break;
       }
     }
