@@ -198,7 +198,14 @@ def test_admin_changes_persist_and_sighup_reloads_registry_and_tokens(guarded, b
     admin = headers_for("admin")
     status, _, text = guarded.request("PUT", "/api/v1/providers/shopify", json.dumps({"name": "Shopify", "partner": "acme"}), admin)
     assert status == 201 and json.loads(text)["origin"] == "api"
+    # The registry labels of exported series follow API entities too, on the next scrape.
+    assert guarded.request("POST", "/api/v1/push", json.dumps({"providers": [{"provider": "shopify",
+                                                                              "request_total": 1}]}), admin)[0] == 200
+    metrics = guarded.request("GET", "/metrics")[2]
+    assert 'syncmon_provider_request_total{provider="shopify",partner="acme"} 1' in metrics
     assert guarded.request("PUT", "/api/v1/providers/shopify", json.dumps({"name": "Shopify 2"}), admin)[0] == 200
+    # Replaced without a partner: the label goes with it.
+    assert 'syncmon_provider_request_total{provider="shopify"} 1' in guarded.request("GET", "/metrics")[2]
     status, _, text = guarded.request("PUT", "/api/v1/connections/loja1-stock",
                                       json.dumps({"tenant": "loja1", "source_provider": "shopify",
                                                   "target_provider": "vtex", "expected_interval": "5m"}), admin)
