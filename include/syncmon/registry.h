@@ -100,6 +100,9 @@ class RegistryView {
   // SPEC 4: a tenant reads its connections and the providers they use; a partner its providers.
   bool may_read_provider(const Principal& principal, std::string_view id) const;
   bool may_read_connection(const Principal& principal, std::string_view id) const;
+  // What a listing shows the caller: every entity it may read, sorted by id, in one pass.
+  std::vector<const ProviderRecord*> readable_providers(const Principal& principal) const;
+  std::vector<const ConnectionRecord*> readable_connections(const Principal& principal) const;
   // Connections that use the provider (as source or target).
   std::vector<const ConnectionRecord*> connections_using(std::string_view provider) const;
 

@@ -175,7 +175,7 @@ void register_kind(server::Router& router, Service& service, EntityKind kind) {
   const std::string item = collection + "/{id}";
 
   add_route(router, service, verb::get, collection, Permission::kRead,
-            [&service, kind, plural](server::Request&& request, const server::PathParams&, const Principal& caller,
+            [&service, plural](server::Request&& request, const server::PathParams&, const Principal& caller,
                                      server::Responder respond) {
               auto window = read_window(request, service);
               if (!window) {
@@ -189,17 +189,13 @@ void register_kind(server::Router& router, Service& service, EntityKind kind) {
               writer.StartArray();
               const auto write_all = [&](const auto& records) {
                 for (const auto* record : records) {
-                  const bool allowed = kind == EntityKind::kProvider ? registry->may_read_provider(caller, record->id)
-                                                                     : registry->may_read_connection(caller, record->id);
-                  if (allowed) {
-                    write_entity(writer, service, *record, &*window);
-                  }
+                  write_entity(writer, service, *record, &*window);
                 }
               };
               if constexpr (std::is_same_v<Record, ProviderRecord>) {
-                write_all(registry->providers());
+                write_all(registry->readable_providers(caller));
               } else {
-                write_all(registry->connections());
+                write_all(registry->readable_connections(caller));
               }
               writer.EndArray();
               writer.EndObject();

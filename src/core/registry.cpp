@@ -277,6 +277,44 @@ bool RegistryView::may_read_connection(const Principal& principal, std::string_v
   return principal.role == Role::kTenant && record != nullptr && record->tenant == principal.id;
 }
 
+std::vector<const ProviderRecord*> RegistryView::readable_providers(const Principal& principal) const {
+  std::vector<const ProviderRecord*> all = providers();
+  if (principal.role == Role::kAdmin) {
+    return all;
+  }
+  // A tenant's providers, gathered once rather than searched for each provider.
+  std::unordered_set<std::string_view> used;
+  if (principal.role == Role::kTenant) {
+    for (const auto& connection : connections_) {
+      if (connection.tenant == principal.id) {
+        used.insert(connection.source_provider);
+        used.insert(connection.target_provider);
+      }
+    }
+  }
+  std::erase_if(all, [&](const ProviderRecord* provider) {
+    switch (principal.role) {
+      case Role::kPartner:
+        return provider->partner != principal.id;
+      case Role::kTenant:
+        return !used.contains(provider->id);
+      default:
+        return true;
+    }
+  });
+  return all;
+}
+
+std::vector<const ConnectionRecord*> RegistryView::readable_connections(const Principal& principal) const {
+  std::vector<const ConnectionRecord*> all = connections();
+  if (principal.role != Role::kAdmin) {
+    std::erase_if(all, [&](const ConnectionRecord* connection) {
+      return principal.role != Role::kTenant || connection->tenant != principal.id;
+    });
+  }
+  return all;
+}
+
 std::vector<const ConnectionRecord*> RegistryView::connections_using(std::string_view provider) const {
   std::vector<const ConnectionRecord*> using_it;
   for (const auto& connection : connections_) {

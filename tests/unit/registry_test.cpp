@@ -51,6 +51,21 @@ TEST_CASE("a tenant reads its connections and the providers they use; a partner 
   CHECK_FALSE(view->may_read_connection(acme, "loja1-products"));
 
   CHECK_FALSE(view->may_read_provider(role(Role::kPush), "vtex"));
+
+  // Listings: the same answers, in one pass.
+  const auto ids = [](const auto& records) {
+    std::vector<std::string> out;
+    for (const auto* record : records) {
+      out.push_back(record->id);
+    }
+    return out;
+  };
+  CHECK(ids(view->readable_providers(loja1)) == std::vector<std::string>{"totvs", "vtex"});
+  CHECK(ids(view->readable_providers(acme)) == std::vector<std::string>{"totvs", "vtex"});
+  CHECK(ids(view->readable_providers(role(Role::kAdmin))).size() == 3);
+  CHECK(view->readable_providers(role(Role::kPush)).empty());
+  CHECK(ids(view->readable_connections(loja1)) == std::vector<std::string>{"loja1-products"});
+  CHECK(view->readable_connections(acme).empty());
   CHECK(view->may_read_connection(role(Role::kAdmin), "loja2-orders"));
 }
 
