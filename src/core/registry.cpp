@@ -1,6 +1,7 @@
 #include "syncmon/registry.h"
 
 #include <algorithm>
+#include <set>
 #include <unordered_set>
 
 #include <fmt/format.h>
