@@ -22,8 +22,9 @@ enum class Role { kAdmin, kTenant, kPartner, kPush };
 
 // What a route needs.
 enum class Permission {
-  kOpen,   // /metrics, /-/healthy, /-/ready: no token needed (unless auth.protect_metrics)
-  kRead,   // listings, series, status: any valid token; results filtered to its scope
+  kOpen,     // /-/healthy, /-/ready, the OpenAPI document: no token needed
+  kMetrics,  // /metrics: open, unless auth.protect_metrics makes it kRead
+  kRead,     // listings, series, status: any valid token; results filtered to its scope
   kPush,   // pushes: admin or push tokens, the latter within their scope
   kAdmin,  // registry changes, wipe, group deletion
 };

@@ -2,13 +2,14 @@
 
 namespace syncmon::api {
 
-server::Handler guarded(Service& service, Permission permission, GuardedHandler handler, bool metrics_route) {
-  return [&service, permission, metrics_route, handler = std::move(handler)](
-             server::Request&& request, const server::PathParams& params, server::Responder respond) {
+server::Handler guarded(Service& service, Permission permission, GuardedHandler handler) {
+  return [&service, permission, handler = std::move(handler)](server::Request&& request,
+                                                              const server::PathParams& params,
+                                                              server::Responder respond) {
     const AccessPolicy& policy = service.access.current();
     Permission needed = permission;
-    if (metrics_route && policy.protect_metrics()) {
-      needed = Permission::kRead;
+    if (needed == Permission::kMetrics) {
+      needed = policy.protect_metrics() ? Permission::kRead : Permission::kOpen;
     }
     if (needed == Permission::kOpen) {
       return handler(std::move(request), params, Principal{"anonymous", Role::kAdmin, {}, {}, {}}, std::move(respond));
@@ -36,8 +37,7 @@ server::Handler guarded(Service& service, Permission permission, GuardedHandler 
 
 void add_route(server::Router& router, Service& service, server::http::verb method, std::string pattern,
                Permission permission, GuardedHandler handler) {
-  const bool metrics_route = pattern == "/metrics";
-  router.add(method, std::move(pattern), guarded(service, permission, std::move(handler), metrics_route));
+  router.add(method, std::move(pattern), guarded(service, permission, std::move(handler)));
 }
 
 }  // namespace syncmon::api

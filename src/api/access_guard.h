@@ -16,8 +16,7 @@ using GuardedHandler =
     std::function<void(server::Request&& request, const server::PathParams& params, const Principal& caller,
                        server::Responder respond)>;
 
-// `metrics_route`: open unless auth.protect_metrics, then like kRead.
-server::Handler guarded(Service& service, Permission permission, GuardedHandler handler, bool metrics_route = false);
+server::Handler guarded(Service& service, Permission permission, GuardedHandler handler);
 
 // Adds the route with its permission.
 void add_route(server::Router& router, Service& service, server::http::verb method, std::string pattern,

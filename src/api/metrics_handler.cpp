@@ -73,7 +73,7 @@ std::string render_metrics(Service& service) {
 }
 
 void register_metrics_routes(server::Router& router, Service& service) {
-  add_route(router, service, server::http::verb::get, "/metrics", Permission::kOpen,
+  add_route(router, service, server::http::verb::get, "/metrics", Permission::kMetrics,
             [&service](server::Request&& request, const server::PathParams&, const Principal&, server::Responder respond) {
               respond(server::make_response(request, server::http::status::ok, render_metrics(service),
                                             "text/plain; version=0.0.4; charset=utf-8"));

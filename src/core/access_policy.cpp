@@ -137,6 +137,7 @@ std::optional<ApiError> AccessPolicy::authorize(const Principal& principal, Perm
   switch (permission) {
     case Permission::kOpen:
       return std::nullopt;
+    case Permission::kMetrics:  // reached only when protected: as kRead
     case Permission::kRead:
       if (principal.role == Role::kPush) {
         return forbidden("a push token may only push");
