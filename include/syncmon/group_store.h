@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -86,17 +87,23 @@ class GroupStore {
   };
 
   std::optional<ApiError> check_consistency(const MetricGroup& next, const MetricGroup* current) const;
-  void index(const MetricGroup& group, int delta);
-  // Replaces (or with null removes) a group, keeping index, series count and budget right.
-  void publish(const std::string& id, std::shared_ptr<const MetricGroup> next, Undo* undo);
+  void index(const PushedFamily& family, int delta);
+  // Moves the family index from `previous` to `next` (either may be null).
+  void reindex(const MetricGroup* previous, const MetricGroup* next);
+  // Replaces (or with null removes) a group, keeping index and series count right; returns the
+  // group it replaced.
+  std::shared_ptr<const MetricGroup> publish(const std::string& id, std::shared_ptr<const MetricGroup> next,
+                                             Undo* undo);
   void record_failure(const GroupPush& push, const std::string& id);
 
   SeriesBudget& budget_;
   const bool consistency_check_;
   mutable std::mutex mutex_;
-  std::map<std::string, std::shared_ptr<const MetricGroup>> groups_;  // by grouping_key_id
+  // By grouping_key_id. Hashed: a push looks its group up once, while order is wanted only by
+  // readers of every group, which sort.
+  std::unordered_map<std::string, std::shared_ptr<const MetricGroup>> groups_;
   std::unordered_map<std::string, FamilyUse> families_;
-  std::map<std::string, bool> changed_;  // group ids changed since the last snapshot
+  std::unordered_set<std::string> changed_;  // group ids changed since the last snapshot
   std::size_t series_ = 0;
 };
 

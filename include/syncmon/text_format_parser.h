@@ -19,6 +19,9 @@ namespace syncmon {
 struct TextFormatLimits {
   std::size_t max_label_value_length = 256;
   std::size_t max_labels_per_series = 64;
+  // Room left in each series' label vector for labels the caller adds (the grouping labels), so
+  // that adding them does not reallocate.
+  std::size_t spare_labels = 0;
 };
 
 struct ParsedText {

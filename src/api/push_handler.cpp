@@ -73,19 +73,18 @@ void handle_push(Service& service, const server::Request& request, const Princip
   if (submission.idempotency_key) {
     submission.fingerprint = fingerprint(request.target(), request.body());
   }
-  // The answer may come from the durability thread once the journal commit is on disk; the
-  // request is copied into the callback for the response's version and keep-alive only.
-  auto head = std::make_shared<server::Request>(request.base(), std::string());
+  // The answer may come from the durability thread once the journal commit is on disk.
+  const server::ReplyTo head = server::reply_to(request);
   service.durable.submit(std::move(submission), [&service, respond, head, observations](store::PushOutcome outcome) {
     if (outcome.error) {
       service.metrics.count_push_rejected(outcome.error->reason);
-      respond(server::make_error_response(*head, *outcome.error));
+      respond(server::make_error_response(head, *outcome.error));
       return;
     }
     if (!outcome.duplicate) {
       service.metrics.count_push_accepted(observations);
     }
-    respond(server::make_json_response(*head, status::ok,
+    respond(server::make_json_response(head, status::ok,
                                        outcome.duplicate ? as_duplicate(outcome.body) : std::move(outcome.body)));
   });
 }

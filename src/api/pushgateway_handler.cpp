@@ -19,7 +19,7 @@ using store::GroupChange;
 using server::http::verb;
 using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
-server::Response empty_response(const server::Request& request, status code) {
+server::Response empty_response(const server::ReplyTo& request, status code) {
   return server::make_response(request, code, "", "text/plain; charset=utf-8");
 }
 
@@ -144,14 +144,14 @@ std::string groups_json(const std::vector<std::shared_ptr<const MetricGroup>>& g
 // The answer to a group change, once the durability layer has it.
 std::function<void(std::optional<ApiError>)> answer(Service& service, const server::Request& request,
                                                     server::Responder respond, status success) {
-  auto head = std::make_shared<server::Request>(server::Request::header_type(request.base()), std::string());
+  const server::ReplyTo head = server::reply_to(request);
   return [&service, head, respond = std::move(respond), success](std::optional<ApiError> error) {
     if (error) {
       service.metrics.count_push_rejected(error->reason);
-      respond(server::make_error_response(*head, *error));
+      respond(server::make_error_response(head, *error));
       return;
     }
-    respond(empty_response(*head, success));
+    respond(empty_response(head, success));
   };
 }
 
@@ -177,8 +177,9 @@ void handle_push(Service& service, const server::Request& request, const server:
   if (!body) {
     return reject(body.error());
   }
+  // The grouping labels and `instance` join every series when the push is applied.
   const TextFormatLimits limits{service.config.limits.max_label_value_length,
-                                service.config.limits.max_labels_per_series};
+                                service.config.limits.max_labels_per_series, grouping->size() + 1};
   auto parsed = parse_text_format(*body, limits);
   if (!parsed) {
     return reject(parsed.error());

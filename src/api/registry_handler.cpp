@@ -247,15 +247,15 @@ void register_kind(server::Router& router, Service& service, EntityKind kind) {
               } else {
                 body = connection_body(*record);
               }
-              auto head = std::make_shared<server::Request>(request.base(), std::string());
+              const server::ReplyTo head = server::reply_to(request);
               service.durable.submit(
                   store::RegistryWrite{kind, id, std::move(body)},
                   [&service, head, respond, existed, record = std::move(*record)](std::optional<ApiError> error) {
                     if (error) {
-                      return respond(server::make_error_response(*head, *error));
+                      return respond(server::make_error_response(head, *error));
                     }
                     service.registry.put(record);
-                    respond(server::make_json_response(*head, existed ? status::ok : status::created,
+                    respond(server::make_json_response(head, existed ? status::ok : status::created,
                                                        entity_json(service, record, nullptr)));
                   });
             });
@@ -289,14 +289,14 @@ void register_kind(server::Router& router, Service& service, EntityKind kind) {
                                 "id", "conflict"}));
                 }
               }
-              auto head = std::make_shared<server::Request>(request.base(), std::string());
+              const server::ReplyTo head = server::reply_to(request);
               service.durable.submit(store::RegistryWrite{kind, id, std::nullopt},
                                      [&service, head, respond, kind, id](std::optional<ApiError> error) {
                                        if (error) {
-                                         return respond(server::make_error_response(*head, *error));
+                                         return respond(server::make_error_response(head, *error));
                                        }
                                        service.registry.remove(kind, id);
-                                       respond(server::make_response(*head, status::no_content, "", ""));
+                                       respond(server::make_response(head, status::no_content, "", ""));
                                      });
             });
 }

@@ -28,9 +28,9 @@ void handle_series(Service& service, EntityKind kind, server::Request&& request,
   if (!query) {
     return reject(query.error());
   }
-  auto head = std::make_shared<server::Request>(request.base(), std::string());
+  const server::ReplyTo head = server::reply_to(request);
   service.series.answer(*query, [head, respond](std::string json) {
-    respond(server::make_json_response(*head, status::ok, std::move(json)));
+    respond(server::make_json_response(head, status::ok, std::move(json)));
   });
 }
 

@@ -38,22 +38,44 @@ std::size_t series_in(const MetricGroup& group) {
 GroupStore::GroupStore(SeriesBudget& budget, bool consistency_check)
     : budget_(budget), consistency_check_(consistency_check) {}
 
-void GroupStore::index(const MetricGroup& group, int delta) {
-  for (const auto& family : group.families) {
-    FamilyUse& use = families_[family.name];
-    if (delta > 0 && use.groups == 0) {
-      use.kind = family.kind;
+void GroupStore::index(const PushedFamily& family, int delta) {
+  FamilyUse& use = families_[family.name];
+  if (delta > 0 && use.groups == 0) {
+    use.kind = family.kind;
+  }
+  use.groups = static_cast<std::size_t>(static_cast<long>(use.groups) + delta);
+  if (family.help && !family.help->empty()) {
+    std::size_t& count = use.helps[*family.help];
+    count = static_cast<std::size_t>(static_cast<long>(count) + delta);
+    if (count == 0) {
+      use.helps.erase(*family.help);
     }
-    use.groups = static_cast<std::size_t>(static_cast<long>(use.groups) + delta);
-    if (family.help && !family.help->empty()) {
-      std::size_t& count = use.helps[*family.help];
-      count = static_cast<std::size_t>(static_cast<long>(count) + delta);
-      if (count == 0) {
-        use.helps.erase(*family.help);
+  }
+  if (use.groups == 0) {
+    families_.erase(family.name);
+  }
+}
+
+void GroupStore::reindex(const MetricGroup* previous, const MetricGroup* next) {
+  // Both hold their families sorted by name. A group pushed again mostly keeps its families, their
+  // types and HELP texts: those leave the index as it is.
+  static const std::vector<PushedFamily> kNone;
+  const auto& before = previous != nullptr ? previous->families : kNone;
+  const auto& after = next != nullptr ? next->families : kNone;
+  auto old_at = before.begin();
+  auto new_at = after.begin();
+  while (old_at != before.end() || new_at != after.end()) {
+    if (new_at == after.end() || (old_at != before.end() && old_at->name < new_at->name)) {
+      index(*old_at++, -1);
+    } else if (old_at == before.end() || new_at->name < old_at->name) {
+      index(*new_at++, +1);
+    } else {
+      if (old_at->kind != new_at->kind || old_at->help != new_at->help) {
+        index(*old_at, -1);
+        index(*new_at, +1);
       }
-    }
-    if (use.groups == 0) {
-      families_.erase(family.name);
+      ++old_at;
+      ++new_at;
     }
   }
 }
@@ -117,24 +139,29 @@ std::optional<ApiError> GroupStore::check_consistency(const MetricGroup& next, c
   return std::nullopt;
 }
 
-void GroupStore::publish(const std::string& id, std::shared_ptr<const MetricGroup> next, Undo* undo) {
+std::shared_ptr<const MetricGroup> GroupStore::publish(const std::string& id, std::shared_ptr<const MetricGroup> next,
+                                                       Undo* undo) {
   auto it = groups_.find(id);
   std::shared_ptr<const MetricGroup> previous = it != groups_.end() ? it->second : nullptr;
   if (undo != nullptr) {
     undo->previous.emplace_back(id, previous);
   }
+  reindex(previous.get(), next.get());
   if (previous) {
-    index(*previous, -1);
     series_ -= series_in(*previous);
   }
   if (next) {
-    index(*next, +1);
     series_ += series_in(*next);
-    groups_[id] = std::move(next);
+    if (it != groups_.end()) {
+      it->second = std::move(next);
+    } else {
+      groups_.emplace(id, std::move(next));
+    }
   } else if (it != groups_.end()) {
     groups_.erase(it);
   }
-  changed_[id] = true;
+  changed_.insert(id);
+  return previous;
 }
 
 void GroupStore::record_failure(const GroupPush& push, const std::string& id) {
@@ -144,26 +171,61 @@ void GroupStore::record_failure(const GroupPush& push, const std::string& id) {
   publish(id, std::move(failed), nullptr);
 }
 
+namespace {
+
+// A series of `family` whose label set an earlier one has, or null.
+const PushedMetric* repeated_series(const PushedFamily& family) {
+  // Sorted by a hash of the label set, equal sets are neighbours: no set to allocate, and whole
+  // label sets are compared only when their hashes are equal.
+  thread_local std::vector<std::pair<std::uint64_t, const PushedMetric*>> by_labels;
+  by_labels.clear();
+  for (const auto& metric : family.metrics) {
+    by_labels.emplace_back(labels_hash(metric.labels), &metric);
+  }
+  std::sort(by_labels.begin(), by_labels.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (std::size_t i = 1; i < by_labels.size(); ++i) {
+    if (by_labels[i - 1].first != by_labels[i].first) {
+      continue;
+    }
+    // A run of equal hashes: any two equal label sets in it are a duplicate.
+    std::size_t run_end = i;
+    while (run_end < by_labels.size() && by_labels[run_end].first == by_labels[i - 1].first) {
+      ++run_end;
+    }
+    for (std::size_t a = i - 1; a < run_end; ++a) {
+      for (std::size_t b = a + 1; b < run_end; ++b) {
+        if (by_labels[a].second->labels == by_labels[b].second->labels) {
+          return by_labels[b].second;
+        }
+      }
+    }
+    i = run_end;
+  }
+  return nullptr;
+}
+
+bool by_family_name(const PushedFamily& a, const PushedFamily& b) { return a.name < b.name; }
+
+// POST: the group's families that the push does not name stay.
+void keep_unpushed_families(std::vector<PushedFamily>& families, const std::vector<PushedFamily>& current) {
+  const auto pushed_end = static_cast<std::ptrdiff_t>(families.size());
+  for (const auto& family : current) {
+    if (!std::binary_search(families.begin(), families.begin() + pushed_end, family, by_family_name)) {
+      families.push_back(family);
+    }
+  }
+  std::sort(families.begin(), families.end(), by_family_name);
+}
+
+}  // namespace
+
 std::optional<ApiError> GroupStore::apply_push(GroupPush push, Undo* undo) {
   const std::string id = grouping_key_id(push.key);
-  auto next = std::make_shared<MetricGroup>();
-  next->key = push.key;
-  next->push_time_seconds = push.at_seconds;
-
-  std::lock_guard lock(mutex_);
-  auto it = groups_.find(id);
-  const MetricGroup* current = it != groups_.end() ? it->second.get() : nullptr;
-  if (current != nullptr) {
-    next->push_failure_time_seconds = current->push_failure_time_seconds;
-  }
-
+  // What depends on the push alone is checked before the lock is taken.
   std::optional<ApiError> problem;
   if (push.has_timestamps) {
     problem = inconsistent("pushed metrics must not have timestamps");
   }
-  // The pushed families, grouping labels merged in, each series once.
-  std::map<std::string, PushedFamily> merged;
-  std::vector<std::pair<std::uint64_t, const PushedMetric*>> by_labels;
   for (auto& family : push.families) {
     if (problem) {
       break;
@@ -172,54 +234,33 @@ std::optional<ApiError> GroupStore::apply_push(GroupPush push, Undo* undo) {
       problem = inconsistent(fmt::format("metric name \"{}\" is reserved by syncmond", family.name));
       break;
     }
-    by_labels.clear();
     for (auto& metric : family.metrics) {
       merge_grouping_labels(metric, push.key);
-      by_labels.emplace_back(labels_hash(metric.labels), &metric);
     }
-    // Sorted by a hash of the label set, equal sets are neighbours: no set to allocate, and
-    // whole label sets are compared only when their hashes are equal.
-    std::sort(by_labels.begin(), by_labels.end(),
-              [](const auto& a, const auto& b) { return a.first < b.first; });
-    for (std::size_t i = 1; i < by_labels.size(); ++i) {
-      if (by_labels[i - 1].first != by_labels[i].first) {
-        continue;
-      }
-      // A run of equal hashes: any two equal label sets in it are a duplicate.
-      std::size_t run_end = i;
-      while (run_end < by_labels.size() && by_labels[run_end].first == by_labels[i - 1].first) {
-        ++run_end;
-      }
-      const PushedMetric* duplicate = nullptr;
-      for (std::size_t a = i - 1; a < run_end && duplicate == nullptr; ++a) {
-        for (std::size_t b = a + 1; b < run_end; ++b) {
-          if (by_labels[a].second->labels == by_labels[b].second->labels) {
-            duplicate = by_labels[b].second;
-            break;
-          }
-        }
-      }
-      i = run_end;
-      if (duplicate != nullptr) {
-        problem = inconsistent(fmt::format("collected metric \"{}\" {} was collected before with the same name and "
-                                           "label values",
-                                           family.name, labels_text(duplicate->labels)));
-        break;
-      }
-    }
-    std::string name = family.name;
-    merged[std::move(name)] = std::move(family);
-  }
-  if (!problem && push.mode == GroupPushMode::kReplaceFamilies && current != nullptr) {
-    for (const auto& family : current->families) {
-      merged.try_emplace(family.name, family);
+    if (const PushedMetric* duplicate = repeated_series(family)) {
+      problem = inconsistent(fmt::format("collected metric \"{}\" {} was collected before with the same name and "
+                                         "label values",
+                                         family.name, labels_text(duplicate->labels)));
     }
   }
-  for (auto& [name, family] : merged) {
+  std::sort(push.families.begin(), push.families.end(), by_family_name);
+  auto next = std::make_shared<MetricGroup>();
+  next->push_time_seconds = push.at_seconds;
+
+  std::shared_ptr<const MetricGroup> replaced;  // declared before the lock: freed after it is released
+  std::lock_guard lock(mutex_);
+  auto it = groups_.find(id);
+  const MetricGroup* current = it != groups_.end() ? it->second.get() : nullptr;
+  if (current != nullptr) {
+    next->push_failure_time_seconds = current->push_failure_time_seconds;
+  }
+  if (!problem) {
+    next->families = std::move(push.families);
+    if (push.mode == GroupPushMode::kReplaceFamilies && current != nullptr) {
+      keep_unpushed_families(next->families, current->families);
+    }
     // A family whose every sample was pushed away is not shown, as the Pushgateway does.
-    if (!family.metrics.empty()) {
-      next->families.push_back(std::move(family));
-    }
+    std::erase_if(next->families, [](const PushedFamily& family) { return family.metrics.empty(); });
   }
   if (!problem && consistency_check_) {
     problem = check_consistency(*next, current);
@@ -238,7 +279,8 @@ std::optional<ApiError> GroupStore::apply_push(GroupPush push, Undo* undo) {
   if (before > after) {
     budget_.release_series(before - after);
   }
-  publish(id, std::move(next), undo);
+  next->key = std::move(push.key);
+  replaced = publish(id, std::move(next), undo);
   return std::nullopt;
 }
 
@@ -299,10 +341,16 @@ std::size_t GroupStore::expire(double now_seconds, double ttl_seconds) {
 
 std::vector<std::shared_ptr<const MetricGroup>> GroupStore::groups() const {
   std::lock_guard lock(mutex_);
+  std::vector<const std::pair<const std::string, std::shared_ptr<const MetricGroup>>*> by_id;
+  by_id.reserve(groups_.size());
+  for (const auto& entry : groups_) {
+    by_id.push_back(&entry);
+  }
+  std::sort(by_id.begin(), by_id.end(), [](const auto* a, const auto* b) { return a->first < b->first; });
   std::vector<std::shared_ptr<const MetricGroup>> out;
-  out.reserve(groups_.size());
-  for (const auto& [id, group] : groups_) {
-    out.push_back(group);
+  out.reserve(by_id.size());
+  for (const auto* entry : by_id) {
+    out.push_back(entry->second);
   }
   return out;
 }
@@ -325,7 +373,7 @@ std::vector<std::pair<std::string, std::shared_ptr<const MetricGroup>>> GroupSto
       out.emplace_back(id, group);
     }
   }
-  for (const auto& [id, flag] : changed_) {
+  for (const auto& id : changed_) {
     if (!everything || !groups_.contains(id)) {
       auto it = groups_.find(id);
       out.emplace_back(id, it != groups_.end() ? it->second : nullptr);

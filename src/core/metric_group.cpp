@@ -33,21 +33,53 @@ std::string grouping_key_id(const GroupingKey& key) {
 }
 
 void merge_grouping_labels(PushedMetric& metric, const GroupingKey& key) {
+  // Runs for every pushed series, so it merges two sorted lists in place instead of searching and
+  // sorting: each name is compared a handful of times and the vector grows at most once.
+  static const LabelPair kEmptyInstance{"instance", ""};
+  const auto by_name = [](const LabelPair& a, const LabelPair& b) { return a.name < b.name; };
+  auto& labels = metric.labels;
+  if (!std::is_sorted(labels.begin(), labels.end(), by_name)) {
+    std::sort(labels.begin(), labels.end(), by_name);
+  }
+  const std::size_t pushed = labels.size();
+  const auto pushed_label = [&](std::string_view name) -> LabelPair* {
+    auto it = std::lower_bound(labels.begin(), labels.begin() + static_cast<std::ptrdiff_t>(pushed), name,
+                               [](const LabelPair& label, std::string_view wanted) { return label.name < wanted; });
+    return it != labels.begin() + static_cast<std::ptrdiff_t>(pushed) && it->name == name ? &*it : nullptr;
+  };
+  thread_local std::vector<const LabelPair*> additions;  // sorted by name, none among the pushed
+  additions.clear();
+  bool has_instance = pushed_label("instance") != nullptr;
   for (const auto& grouping : key) {
-    auto it = std::find_if(metric.labels.begin(), metric.labels.end(),
-                           [&](const LabelPair& label) { return label.name == grouping.name; });
-    if (it != metric.labels.end()) {
-      it->value = grouping.value;
+    if (LabelPair* same = pushed_label(grouping.name)) {
+      same->value = grouping.value;
+      continue;
+    }
+    if (!has_instance && kEmptyInstance.name < grouping.name) {
+      additions.push_back(&kEmptyInstance);
+      has_instance = true;
+    }
+    has_instance = has_instance || grouping.name == kEmptyInstance.name;
+    additions.push_back(&grouping);
+  }
+  if (!has_instance) {
+    additions.push_back(&kEmptyInstance);
+  }
+  if (additions.empty()) {
+    return;
+  }
+  labels.resize(pushed + additions.size());
+  // From the back, so that nothing is overwritten before it has moved.
+  std::size_t from = pushed;
+  std::size_t next_addition = additions.size();
+  std::size_t to = labels.size();
+  while (next_addition > 0) {
+    if (from > 0 && additions[next_addition - 1]->name < labels[from - 1].name) {
+      labels[--to] = std::move(labels[--from]);
     } else {
-      metric.labels.push_back(grouping);
+      labels[--to] = *additions[--next_addition];
     }
   }
-  if (std::none_of(metric.labels.begin(), metric.labels.end(),
-                   [](const LabelPair& label) { return label.name == "instance"; })) {
-    metric.labels.push_back({"instance", ""});
-  }
-  std::sort(metric.labels.begin(), metric.labels.end(),
-            [](const LabelPair& a, const LabelPair& b) { return a.name < b.name; });
 }
 
 std::vector<LabelPair> group_series_labels(const GroupingKey& key) {

@@ -4,7 +4,7 @@
 #include <charconv>
 #include <cmath>
 #include <limits>
-#include <map>
+#include <iterator>
 #include <unordered_map>
 
 #include <fmt/format.h>
@@ -114,7 +114,7 @@ class TextParser {
   std::size_t add_family(std::string_view name) {
     const std::size_t index = result_.families.size();
     result_.families.push_back(PushedFamily{std::string(name), std::nullopt, MetricKind::kUntyped, {}});
-    family_index_.emplace(std::string(name), index);
+    family_index_.emplace(name, index);
     metric_index_.emplace_back();
     typed_.push_back(false);
     return index;
@@ -145,6 +145,10 @@ class TextParser {
         ++pos_;  // the one blank that separates name and text
       }
       std::string help;
+      if (line_.find('\\', pos_) == std::string_view::npos) {
+        help.assign(line_.substr(pos_));
+        pos_ = line_.size();
+      }
       for (; pos_ < line_.size(); ++pos_) {
         if (line_[pos_] != '\\') {
           help += line_[pos_];
@@ -235,6 +239,12 @@ class TextParser {
       }
       ++pos_;
       std::string value;
+      // Most values have no escapes: copied at once up to the closing quote.
+      const std::size_t plain_end = line_.find_first_of("\"\\", pos_);
+      if (plain_end != std::string_view::npos && line_[plain_end] == '"') {
+        value.assign(line_.substr(pos_, plain_end - pos_));
+        pos_ = plain_end;
+      }
       for (;;) {
         if (at_end()) {
           return fail(fmt::format("unterminated value of label \"{}\"", name));
@@ -298,6 +308,15 @@ class TextParser {
     return true;
   }
 
+  // The sorted labels of a new series, in a vector sized once for them and the caller's labels.
+  std::vector<LabelPair> take_labels(std::vector<LabelPair>& labels) const {
+    std::sort(labels.begin(), labels.end(), [](const LabelPair& a, const LabelPair& b) { return a.name < b.name; });
+    std::vector<LabelPair> owned;
+    owned.reserve(labels.size() + limits_.spare_labels);
+    std::move(labels.begin(), labels.end(), std::back_inserter(owned));
+    return owned;
+  }
+
   PushedMetric& metric_for(std::size_t family, std::vector<LabelPair>& labels) {
     std::sort(labels.begin(), labels.end(), [](const LabelPair& a, const LabelPair& b) { return a.name < b.name; });
     std::string key;
@@ -310,7 +329,7 @@ class TextParser {
     auto& index = metric_index_[family];
     auto [it, inserted] = index.try_emplace(std::move(key), result_.families[family].metrics.size());
     if (inserted) {
-      result_.families[family].metrics.push_back(PushedMetric{std::move(labels), 0, 0, 0, {}, {}});
+      result_.families[family].metrics.push_back(PushedMetric{take_labels(labels), 0, 0, 0, {}, {}});
     }
     return result_.families[family].metrics[it->second];
   }
@@ -320,7 +339,8 @@ class TextParser {
     if (name.empty()) {
       return fail(fmt::format("invalid metric name at column {}", pos_ + 1));
     }
-    std::vector<LabelPair> labels;
+    std::vector<LabelPair>& labels = scratch_labels_;
+    labels.clear();
     if (!at_end() && line_[pos_] == '{') {
       if (!parse_labels(labels)) {
         return false;
@@ -365,8 +385,7 @@ class TextParser {
     if (part == Part::kValue && kind != MetricKind::kSummary) {
       // One line is one series: no need to look for an earlier line of it. The same series twice
       // is refused later, after the grouping labels are merged, as the Pushgateway does it.
-      std::sort(labels.begin(), labels.end(), [](const LabelPair& a, const LabelPair& b) { return a.name < b.name; });
-      result_.families[family].metrics.push_back(PushedMetric{std::move(labels), *value, 0, 0, {}, {}});
+      result_.families[family].metrics.push_back(PushedMetric{take_labels(labels), *value, 0, 0, {}, {}});
       return true;
     }
     PushedMetric& metric = metric_for(family, labels);
@@ -393,10 +412,11 @@ class TextParser {
 
   const TextFormatLimits& limits_;
   ParsedText result_;
-  // A handful of families per push: an ordered map looked up by string_view allocates nothing.
-  std::map<std::string, std::size_t, std::less<>> family_index_;
+  // Keys are views into the body, which outlives the parse.
+  std::unordered_map<std::string_view, std::size_t> family_index_;
   std::vector<std::unordered_map<std::string, std::size_t>> metric_index_;
   std::vector<bool> typed_;
+  std::vector<LabelPair> scratch_labels_;  // the current line's, reused from line to line
   std::string_view line_;
   std::size_t pos_ = 0;
   std::size_t line_number_ = 0;

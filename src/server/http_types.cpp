@@ -7,19 +7,20 @@
 
 namespace syncmon::server {
 
-Response make_response(const Request& request, http::status status, std::string body,
-                       std::string_view content_type) {
-  Response response(status, request.version());
+ReplyTo reply_to(const Request& request) { return ReplyTo{request.version(), request.keep_alive()}; }
+
+Response make_response(const ReplyTo& to, http::status status, std::string body, std::string_view content_type) {
+  Response response(status, to.version);
   response.set(http::field::server, "syncmond");
   response.set(http::field::content_type, content_type);
-  response.keep_alive(request.keep_alive());
+  response.keep_alive(to.keep_alive);
   response.body() = std::move(body);
   response.prepare_payload();
   return response;
 }
 
-Response make_json_response(const Request& request, http::status status, std::string body) {
-  return make_response(request, status, std::move(body), kJsonContentType);
+Response make_json_response(const ReplyTo& to, http::status status, std::string body) {
+  return make_response(to, status, std::move(body), kJsonContentType);
 }
 
 std::string error_json(const ApiError& error) {
@@ -36,8 +37,8 @@ std::string error_json(const ApiError& error) {
   return {buffer.GetString(), buffer.GetSize()};
 }
 
-Response make_error_response(const Request& request, const ApiError& error) {
-  return make_json_response(request, static_cast<http::status>(error.status), error_json(error));
+Response make_error_response(const ReplyTo& to, const ApiError& error) {
+  return make_json_response(to, static_cast<http::status>(error.status), error_json(error));
 }
 
 }  // namespace syncmon::server

@@ -79,6 +79,43 @@ TEST_CASE_FIXTURE(Fixture, "grouping labels override pushed ones and instance=\"
   CHECK(expose(store).find("m{instance=\"\",job=\"j\",x=\"1\",zone=\"z1\"} 1") != std::string::npos);
 }
 
+TEST_CASE("grouping labels merge into sorted and unsorted label sets alike") {
+  const auto merged = [](std::vector<LabelPair> labels, std::string_view path) {
+    PushedMetric metric{std::move(labels), 0, 0, 0, {}, {}};
+    merge_grouping_labels(metric, key_of(path));
+    return metric.labels;
+  };
+  using Labels = std::vector<LabelPair>;
+  CHECK(merged({}, "job/j") == Labels{{"instance", ""}, {"job", "j"}});
+  // instance="" lands between grouping labels before and after it.
+  CHECK(merged({{"b", "1"}}, "job/j/a/x/zone/z") ==
+        Labels{{"a", "x"}, {"b", "1"}, {"instance", ""}, {"job", "j"}, {"zone", "z"}});
+  // A grouping label that replaces a pushed one, after instance, adds nothing there.
+  CHECK(merged({{"zone", "pushed"}}, "job/j/zone/z") == Labels{{"instance", ""}, {"job", "j"}, {"zone", "z"}});
+  CHECK(merged({{"instance", "i1"}, {"x", "1"}}, "job/j") == Labels{{"instance", "i1"}, {"job", "j"}, {"x", "1"}});
+  CHECK(merged({{"x", "1"}}, "job/j/instance/i2") == Labels{{"instance", "i2"}, {"job", "j"}, {"x", "1"}});
+  // Labels not sorted by name (not what the parser gives) are sorted first.
+  CHECK(merged({{"z", "1"}, {"a", "2"}, {"job", "x"}}, "job/j") ==
+        Labels{{"a", "2"}, {"instance", ""}, {"job", "j"}, {"z", "1"}});
+  CHECK(group_series_labels(key_of("job/j/zone/z")) == Labels{{"instance", ""}, {"job", "j"}, {"zone", "z"}});
+}
+
+TEST_CASE_FIXTURE(Fixture, "the family index follows groups pushed again with the same or other types and HELP") {
+  // Pushed again unchanged, the index keeps one use of m; a changed HELP moves it.
+  for (int i = 0; i < 3; ++i) {
+    REQUIRE_FALSE(store.apply_push(push_of("job/a", "# HELP m One.\n# TYPE m counter\nm 1\n")));
+  }
+  CHECK(store.apply_push(push_of("job/b", "# HELP m Two.\n# TYPE m counter\nm 1\n")).has_value());
+  REQUIRE_FALSE(store.apply_push(push_of("job/a", "# HELP m Two.\n# TYPE m counter\nm 1\n")));
+  CHECK_FALSE(store.apply_push(push_of("job/b", "# HELP m Two.\n# TYPE m counter\nm 1\n")));
+  CHECK(store.apply_push(push_of("job/c", "# HELP m One.\n# TYPE m counter\nm 1\n")).has_value());
+  // Once no group has m, any type is welcome again.
+  REQUIRE(store.remove(key_of("job/a")));
+  REQUIRE(store.remove(key_of("job/b")));
+  CHECK_FALSE(store.apply_push(push_of("job/c", "# TYPE m gauge\nm 1\n")));
+  CHECK(store.apply_push(push_of("job/d", "# TYPE m counter\nm 1\n")).has_value());
+}
+
 TEST_CASE_FIXTURE(Fixture, "a type or HELP that conflicts with another group is refused, and the failure recorded") {
   REQUIRE_FALSE(store.apply_push(push_of("job/a", "# HELP m Help A.\n# TYPE m counter\nm 1\n", {}, 100)));
   auto type_conflict = store.apply_push(push_of("job/b", "# TYPE m gauge\nm 1\n", {}, 200));
