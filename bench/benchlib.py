@@ -58,6 +58,24 @@ class Syncmond:
         found = re.findall(r"recovered .* in ([\d.]+) s", self.log_path.read_text())
         return float(found[-1]) if found else None
 
+    def wait_for_snapshot(self, timeout=60):
+        """Waits until a snapshot that started after this call is written: what a fill changed is
+        then on disk, and the measurement that follows does not share the CPU with writing it.
+        The first snapshot to finish may have started before the call, so two are awaited."""
+        def last_snapshot():
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/api/v1/status", timeout=10) as response:
+                return json.loads(response.read())["data"]["last_snapshot"]
+        seen = last_snapshot()
+        changes = 0
+        deadline = time.monotonic() + timeout
+        while changes < 2:
+            if time.monotonic() > deadline:
+                raise RuntimeError("no snapshot was written in time")
+            time.sleep(0.1)
+            now = last_snapshot()
+            if now != seen:
+                seen, changes = now, changes + 1
+
     def stop(self, sig="TERM"):
         if self.process and self.process.poll() is None:
             if sig == "KILL":
@@ -108,6 +126,26 @@ class Pushgateway:
             except OSError:
                 time.sleep(0.05)
         raise RuntimeError("the Pushgateway did not start")
+
+    def wait_for_snapshot(self, timeout=60):
+        """Waits until a snapshot started after this call is written: what a fill changed is then on
+        disk, and a measurement that follows does not share the CPU with writing it."""
+        def last_snapshot():
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/api/v1/status", timeout=10) as response:
+                return json.loads(response.read())["data"]["last_snapshot"]
+        before = last_snapshot()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            time.sleep(0.2)
+            if last_snapshot() != before:
+                # The one in progress when we asked may just have finished; the next holds the fill.
+                if before is None:
+                    return
+                before, deadline = None, time.monotonic() + timeout
+                while time.monotonic() < deadline and last_snapshot() is None:
+                    time.sleep(0.2)
+                return
+        raise RuntimeError("no snapshot was written in time")
 
     def stop(self, sig="TERM"):
         if self.process and self.process.poll() is None:

@@ -76,6 +76,7 @@ def main():
             groups_needed = target // 50
             put_groups(daemon.port, body, groups_needed - stored // 50, first=stored // 50)
             stored = groups_needed * 50
+            daemon.wait_for_snapshot()
             rps, p50, p99, non2xx = wrk(daemon.port, body_file, 8, args.seconds, script="groups.lua",
                                         extra_env={"SYNCMON_BENCH_GROUPS": "200"})
             assert non2xx == 0

@@ -120,6 +120,7 @@ def main():
         for target in (10_000, 1_000_000):
             put_groups(daemon.port, group_body(), target // 50 - stored // 50, first=stored // 50)
             stored = target
+            daemon.wait_for_snapshot()
             rps, p50, p99, bad = wrk(daemon.port, text_file, 8, seconds, script="groups.lua",
                                      extra_env={"SYNCMON_BENCH_GROUPS": "200"})
             latency[target] = p50

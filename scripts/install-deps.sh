@@ -7,7 +7,7 @@ BUILD_PACKAGES=(
   build-essential cmake ninja-build pkg-config git
   libboost1.81-dev libssl-dev zlib1g-dev
   prometheus-cpp-dev rapidjson-dev libsqlite3-dev sqlite3
-  libfmt-dev libspdlog-dev libyaml-cpp-dev libcli11-dev doctest-dev libsystemd-dev
+  libfmt-dev libspdlog-dev libyaml-cpp-dev libcli11-dev doctest-dev libsystemd-dev libjemalloc-dev
 )
 TEST_PACKAGES=(
   curl python3 python3-pytest python3-prometheus-client prometheus prometheus-pushgateway libcurl4-openssl-dev

@@ -65,7 +65,6 @@ void handle_push(Service& service, const server::Request& request, const Princip
   if (!entities) {
     return reject(entities.error());
   }
-  service.registry.register_seen(entities->new_providers, entities->new_connections);
   batch->received_at_unix_ms = service.clock.now_unix_ms();
   const std::uint64_t observations = batch->observation_count();
   store::PushSubmission submission{std::move(*batch), {}, std::move(key), 0};
@@ -75,13 +74,17 @@ void handle_push(Service& service, const server::Request& request, const Princip
   }
   // The answer may come from the durability thread once the journal commit is on disk.
   const server::ReplyTo head = server::reply_to(request);
-  service.durable.submit(std::move(submission), [&service, respond, head, observations](store::PushOutcome outcome) {
+  // New ids join the registry once the push is applied: a push refused later (429, 503, a key
+  // conflict) registers nothing.
+  service.durable.submit(std::move(submission), [&service, respond, head, observations,
+                                                 entities = std::move(*entities)](store::PushOutcome outcome) {
     if (outcome.error) {
       service.metrics.count_push_rejected(outcome.error->reason);
       respond(server::make_error_response(head, *outcome.error));
       return;
     }
     if (!outcome.duplicate) {
+      service.registry.register_seen(entities.new_providers, entities.new_connections);
       service.metrics.count_push_accepted(observations);
     }
     respond(server::make_json_response(head, status::ok,

@@ -95,6 +95,9 @@ def test_series_limit_rejects_the_whole_push_with_429(start_daemon):
     assert status == 429
     assert body["path"] == "syncmon_provider_request_total"
     assert daemon.domain_metrics() == before
+    # The refused push named provider b: it is not registered either.
+    assert daemon.request("GET", "/api/v1/providers/b")[0] == 404
+    assert daemon.request("GET", "/api/v1/providers/a")[0] == 200
 
 
 def test_an_oversized_body_gets_413(start_daemon):

@@ -30,7 +30,7 @@ conffiles=$(dpkg-query -W -f='${Conffiles}' syncmon)
 check grep -q "/etc/syncmon/syncmon.yml" <<<"$conffiles"
 check grep -q "/etc/default/syncmond" <<<"$conffiles"
 depends=$(dpkg-query -W -f='${Depends}' syncmon)
-for library in libfmt9 libspdlog1.10 libsqlite3-0 libyaml-cpp0.7 libprometheus-cpp-core1.0 libsystemd0; do
+for library in libfmt9 libspdlog1.10 libsqlite3-0 libyaml-cpp0.7 libprometheus-cpp-core1.0 libsystemd0 libjemalloc2; do
   check grep -q "$library" <<<"$depends"
 done
 
