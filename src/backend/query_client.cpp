@@ -86,8 +86,8 @@ Expected<BackendUrl, std::string> parse_backend_url(std::string_view url) {
 }
 
 struct QueryClient::Impl {
-  Impl(const BackendUrl& url, std::chrono::milliseconds timeout, std::size_t max_idle)
-      : url(url), timeout(timeout), max_idle(max_idle), work(asio::make_work_guard(io)) {
+  Impl(const BackendUrl& backend, std::chrono::milliseconds deadline, std::size_t idle_connections)
+      : url(backend), timeout(deadline), max_idle(idle_connections), work(asio::make_work_guard(io)) {
     thread = std::thread([this] { io.run(); });
   }
 
@@ -138,8 +138,8 @@ struct QueryClient::Impl {
     beast::flat_buffer buffer;
     std::optional<http::response_parser<http::string_body>> parser;
 
-    Exchange(Impl& client, std::shared_ptr<Batch> batch, std::size_t index, const std::string& target)
-        : client(client), batch(std::move(batch)), index(index), resolver(client.io) {
+    Exchange(Impl& owner, std::shared_ptr<Batch> of_batch, std::size_t at_index, const std::string& target)
+        : client(owner), batch(std::move(of_batch)), index(at_index), resolver(owner.io) {
       request.version(11);
       request.method(http::verb::get);
       request.target(client.url.base_path + target);

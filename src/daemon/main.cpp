@@ -156,7 +156,7 @@ int serve(const syncmon::Config& config, const Flags& flags) {
   syncmon::api::HistorySampler sampler(history, clock, config.history.resolution);
   syncmon::api::SeriesProxy series(config, clock, history, aggregator, *metrics.registry());
   syncmon::api::Service service{config,   aggregator, groups,  clock,  metrics, *registry,
-                                *durable, history,    series, clock.now_unix_ms()};
+                                *durable, history,    series, clock.now_unix_ms(), {}};
   service.access.store(std::make_shared<const syncmon::AccessPolicy>(config.auth));
 
   syncmon::server::Router router;
