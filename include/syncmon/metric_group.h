@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace syncmon {
@@ -18,6 +19,16 @@ struct LabelPair {
   std::string value;
   auto operator<=>(const LabelPair&) const = default;
 };
+
+// Labels are kept sorted by name. Names mostly differ in their first byte, which is compared
+// inline before the library's compare (a call per comparison, thousands per push).
+inline bool label_name_less(std::string_view a, std::string_view b) {
+  if (!a.empty() && !b.empty() && a.front() != b.front()) {
+    return static_cast<unsigned char>(a.front()) < static_cast<unsigned char>(b.front());
+  }
+  return a < b;
+}
+inline bool label_less(const LabelPair& a, const LabelPair& b) { return label_name_less(a.name, b.name); }
 
 struct Quantile {
   double quantile = 0;

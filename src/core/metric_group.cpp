@@ -36,15 +36,16 @@ void merge_grouping_labels(PushedMetric& metric, const GroupingKey& key) {
   // Runs for every pushed series, so it merges two sorted lists in place instead of searching and
   // sorting: each name is compared a handful of times and the vector grows at most once.
   static const LabelPair kEmptyInstance{"instance", ""};
-  const auto by_name = [](const LabelPair& a, const LabelPair& b) { return a.name < b.name; };
   auto& labels = metric.labels;
-  if (!std::is_sorted(labels.begin(), labels.end(), by_name)) {
-    std::sort(labels.begin(), labels.end(), by_name);
+  if (!std::is_sorted(labels.begin(), labels.end(), label_less)) {
+    std::sort(labels.begin(), labels.end(), label_less);
   }
   const std::size_t pushed = labels.size();
   const auto pushed_label = [&](std::string_view name) -> LabelPair* {
     auto it = std::lower_bound(labels.begin(), labels.begin() + static_cast<std::ptrdiff_t>(pushed), name,
-                               [](const LabelPair& label, std::string_view wanted) { return label.name < wanted; });
+                               [](const LabelPair& label, std::string_view wanted) {
+                                 return label_name_less(label.name, wanted);
+                               });
     return it != labels.begin() + static_cast<std::ptrdiff_t>(pushed) && it->name == name ? &*it : nullptr;
   };
   thread_local std::vector<const LabelPair*> additions;  // sorted by name, none among the pushed
@@ -55,7 +56,7 @@ void merge_grouping_labels(PushedMetric& metric, const GroupingKey& key) {
       same->value = grouping.value;
       continue;
     }
-    if (!has_instance && kEmptyInstance.name < grouping.name) {
+    if (!has_instance && label_name_less(kEmptyInstance.name, grouping.name)) {
       additions.push_back(&kEmptyInstance);
       has_instance = true;
     }
@@ -74,7 +75,7 @@ void merge_grouping_labels(PushedMetric& metric, const GroupingKey& key) {
   std::size_t next_addition = additions.size();
   std::size_t to = labels.size();
   while (next_addition > 0) {
-    if (from > 0 && additions[next_addition - 1]->name < labels[from - 1].name) {
+    if (from > 0 && label_less(*additions[next_addition - 1], labels[from - 1])) {
       labels[--to] = std::move(labels[--from]);
     } else {
       labels[--to] = *additions[--next_addition];

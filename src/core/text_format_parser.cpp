@@ -240,8 +240,11 @@ class TextParser {
       ++pos_;
       std::string value;
       // Most values have no escapes: copied at once up to the closing quote.
-      const std::size_t plain_end = line_.find_first_of("\"\\", pos_);
-      if (plain_end != std::string_view::npos && line_[plain_end] == '"') {
+      std::size_t plain_end = pos_;
+      while (plain_end < line_.size() && line_[plain_end] != '"' && line_[plain_end] != '\\') {
+        ++plain_end;
+      }
+      if (plain_end < line_.size() && line_[plain_end] == '"') {
         value.assign(line_.substr(pos_, plain_end - pos_));
         pos_ = plain_end;
       }
@@ -310,7 +313,7 @@ class TextParser {
 
   // The sorted labels of a new series, in a vector sized once for them and the caller's labels.
   std::vector<LabelPair> take_labels(std::vector<LabelPair>& labels) const {
-    std::sort(labels.begin(), labels.end(), [](const LabelPair& a, const LabelPair& b) { return a.name < b.name; });
+    std::sort(labels.begin(), labels.end(), label_less);
     std::vector<LabelPair> owned;
     owned.reserve(labels.size() + limits_.spare_labels);
     std::move(labels.begin(), labels.end(), std::back_inserter(owned));
@@ -318,7 +321,7 @@ class TextParser {
   }
 
   PushedMetric& metric_for(std::size_t family, std::vector<LabelPair>& labels) {
-    std::sort(labels.begin(), labels.end(), [](const LabelPair& a, const LabelPair& b) { return a.name < b.name; });
+    std::sort(labels.begin(), labels.end(), label_less);
     std::string key;
     for (const auto& label : labels) {
       key += label.name;
