@@ -286,12 +286,17 @@ void DurableState::run() {
   auto next_snapshot = SteadyClock::now() + options_.snapshot_interval;
   auto next_expiry = SteadyClock::now();
   constexpr auto kRetryWhileUnwritable = std::chrono::seconds(1);
+  constexpr auto kCompactionPause = std::chrono::milliseconds(10);
+  constexpr std::size_t kCompactionSlice = 256;
   std::deque<Pending> group;
   for (;;) {
     bool stopping = false;
     {
       std::unique_lock lock(mutex_);
-      const auto wake_at = options_.group_ttl.count() > 0 ? std::min(next_snapshot, next_expiry) : next_snapshot;
+      auto wake_at = options_.group_ttl.count() > 0 ? std::min(next_snapshot, next_expiry) : next_snapshot;
+      if (store_.has_covered_journal()) {
+        wake_at = std::min(wake_at, SteadyClock::now() + kCompactionPause);
+      }
       wake_.wait_until(lock, wake_at, [this] { return stopping_ || !queue_.empty(); });
       stopping = stopping_;
       while (!queue_.empty() && group.size() < options_.max_group) {
@@ -303,6 +308,14 @@ void DurableState::run() {
       commit_group(group);
     } else if (stopping) {
       break;
+    } else if (store_.has_covered_journal()) {
+      // Idle: delete what the last snapshot covers, a slice at a time so that a push arriving
+      // meanwhile waits for one slice at most. Commits delete some as they go, too.
+      try {
+        store_.compact_journal(kCompactionSlice);
+      } catch (const SqliteError& error) {
+        spdlog::warn("journal compaction failed, retrying later: {}", error.what());
+      }
     }
     if (options_.group_ttl.count() > 0 && SteadyClock::now() >= next_expiry) {
       const double now = static_cast<double>(clock_.now_unix_ms()) / 1000.0;

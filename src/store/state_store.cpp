@@ -114,6 +114,7 @@ StateStore::StateStore(const std::string& data_dir, DurabilityMode mode, const C
     throw StoreError(fmt::format("cannot use {}: {}", path_, error.what()));
   }
   insert_journal_ = std::make_unique<Statement>(*db_, kInsertJournal);
+  delete_journal_range_ = std::make_unique<Statement>(*db_, "DELETE FROM journal WHERE seq BETWEEN ?1 AND ?2");
   insert_key_ = std::make_unique<Statement>(*db_, kInsertKey);
   upsert_series_ = std::make_unique<Statement>(*db_, kUpsertSeries);
   upsert_group_ = std::make_unique<Statement>(*db_, "INSERT OR REPLACE INTO groups (id, data) VALUES (?1, ?2)");
@@ -189,6 +190,14 @@ StoredState StateStore::load() {
     state.keys.push_back({std::string(keys.column_text(0)), static_cast<std::uint64_t>(keys.column_int64(1)),
                           std::string(keys.column_text(2)), keys.column_int64(3)});
   }
+  // Records at or below the mark may remain (compaction is gradual); they are deleted from here on.
+  Statement floor(*db_, "SELECT COALESCE(MIN(seq), ?1 + 1) FROM journal");
+  floor.bind(1, state.snapshot_seq);
+  if (floor.step()) {
+    journal_floor_ = floor.column_int64(0);
+  }
+  floor.reset();
+  covered_through_ = state.snapshot_seq;
   Statement journal(*db_, "SELECT seq, batch FROM journal WHERE seq > ?1 ORDER BY seq");
   journal.bind(1, state.snapshot_seq);
   while (journal.step()) {
@@ -235,13 +244,41 @@ void StateStore::insert_keys(const std::vector<IdempotencyRecord>& keys) {
   }
 }
 
+void StateStore::delete_covered_journal(std::size_t max_records) {
+  if (!has_covered_journal() || max_records == 0) {
+    return;
+  }
+  const std::int64_t through = std::min(covered_through_, journal_floor_ + static_cast<std::int64_t>(max_records) - 1);
+  delete_journal_range_->bind(1, journal_floor_).bind(2, through).run();
+  journal_floor_ = through + 1;
+}
+
 void StateStore::append_journal(const std::vector<JournalRecord>& records, const std::vector<IdempotencyRecord>& keys) {
-  in_transaction(*db_, [&] {
-    for (const auto& record : records) {
-      insert_journal_->bind(1, record.seq).bind_blob(2, record.record).run();
-    }
-    insert_keys(keys);
-  });
+  const std::int64_t floor_before = journal_floor_;
+  try {
+    in_transaction(*db_, [&] {
+      for (const auto& record : records) {
+        insert_journal_->bind(1, record.seq).bind_blob(2, record.record).run();
+      }
+      insert_keys(keys);
+      // Twice what is appended: the covered records go faster than new ones come.
+      delete_covered_journal(2 * records.size());
+    });
+  } catch (...) {
+    journal_floor_ = floor_before;  // rolled back with the rest
+    throw;
+  }
+}
+
+bool StateStore::compact_journal(std::size_t max_records) {
+  const std::int64_t floor_before = journal_floor_;
+  try {
+    in_transaction(*db_, [&] { delete_covered_journal(max_records); });
+  } catch (...) {
+    journal_floor_ = floor_before;
+    throw;
+  }
+  return has_covered_journal();
 }
 
 void StateStore::write_snapshot(const std::vector<SeriesState>& changed, const std::vector<GroupRow>& groups,
@@ -267,11 +304,10 @@ void StateStore::write_snapshot(const std::vector<SeriesState>& changed, const s
     Statement set_meta(*db_, "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)");
     set_meta.bind_text(1, "snapshot_seq").bind_text(2, std::to_string(through_seq)).run();
     set_meta.bind_text(1, "last_snapshot_ms").bind_text(2, std::to_string(now_unix_ms)).run();
-    Statement compact(*db_, "DELETE FROM journal WHERE seq <= ?1");
-    compact.bind(1, through_seq).run();
     Statement expire(*db_, "DELETE FROM idempotency_keys WHERE created_at_ms < ?1");
     expire.bind(1, keys_expire_before_ms).run();
   });
+  covered_through_ = through_seq;
   // Keep the WAL from growing without bound; a failure here loses nothing.
   try {
     db_->exec("PRAGMA wal_checkpoint(PASSIVE)");

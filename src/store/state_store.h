@@ -67,28 +67,48 @@ class StateStore {
   // One transaction. Throws SqliteError.
   void write_registry(const RegistryWrite& write);
 
-  // One transaction: the batches and the keys that came with them. Throws SqliteError; then
+  // One transaction: the batches and the keys that came with them, and some of the journal
+  // records that a snapshot made obsolete (twice as many as appended). Throws SqliteError; then
   // nothing of it is stored.
   void append_journal(const std::vector<JournalRecord>& records, const std::vector<IdempotencyRecord>& keys);
 
-  // One transaction: upsert the changed series and groups, store the keys, drop journal records
-  // up to `through_seq` and keys created before `keys_expire_before_ms`. Throws SqliteError.
+  // One transaction: upsert the changed series and groups, store the keys, mark the journal as
+  // covered up to `through_seq` and drop keys created before `keys_expire_before_ms`. Throws
+  // SqliteError.
+  //
+  // The covered records are deleted later, a bounded number per transaction (append_journal,
+  // compact_journal): deleting ten seconds of journal at once (hundreds of MB with Pushgateway
+  // groups) held every commit back for more than a second. Recovery reads only records after
+  // the mark, so records not deleted yet are harmless.
   void write_snapshot(const std::vector<SeriesState>& changed, const std::vector<GroupRow>& groups,
                       const std::vector<IdempotencyRecord>& keys, std::int64_t through_seq, std::int64_t now_unix_ms,
                       std::int64_t keys_expire_before_ms);
+
+  // Deletes up to `max_records` covered journal records in one transaction; false when none are
+  // left. Throws SqliteError.
+  bool compact_journal(std::size_t max_records);
+  // Covered journal records not deleted yet.
+  bool has_covered_journal() const { return journal_floor_ <= covered_through_; }
 
  private:
   void migrate();
   void check_buckets(const Config::Buckets& buckets);
   void insert_keys(const std::vector<IdempotencyRecord>& keys);
+  // Within a transaction: deletes up to `max_records` covered journal records.
+  void delete_covered_journal(std::size_t max_records);
 
   std::string path_;
+  // Journal records at or below covered_through_ are in a snapshot; none below journal_floor_
+  // remain. Sequence numbers are consecutive, so a range names what to delete.
+  std::int64_t covered_through_ = 0;
+  std::int64_t journal_floor_ = 1;
   std::unique_ptr<Database> db_;
   std::unique_ptr<Statement> insert_journal_;
   std::unique_ptr<Statement> insert_key_;
   std::unique_ptr<Statement> upsert_series_;
   std::unique_ptr<Statement> upsert_group_;
   std::unique_ptr<Statement> delete_group_;
+  std::unique_ptr<Statement> delete_journal_range_;
 };
 
 }  // namespace syncmon::store
