@@ -44,10 +44,10 @@ Expected<std::string, ApiError> gunzip(const std::string& compressed, std::size_
 
 }  // namespace
 
-Expected<std::string, ApiError> decoded_body(const server::Request& request, std::size_t max_bytes) {
+Expected<std::string, ApiError> take_decoded_body(server::Request& request, std::size_t max_bytes) {
   const auto encoding = request[server::http::field::content_encoding];
   if (encoding.empty() || boost::beast::iequals(encoding, "identity")) {
-    return request.body();
+    return std::move(request.body());
   }
   if (boost::beast::iequals(encoding, "gzip")) {
     return gunzip(request.body(), max_bytes);

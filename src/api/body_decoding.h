@@ -11,6 +11,7 @@
 
 namespace syncmon::api {
 
-Expected<std::string, ApiError> decoded_body(const server::Request& request, std::size_t max_bytes);
+// Takes the body out of the request (moved, not copied, when it is not compressed).
+Expected<std::string, ApiError> take_decoded_body(server::Request& request, std::size_t max_bytes);
 
 }  // namespace syncmon::api

@@ -155,7 +155,7 @@ std::function<void(std::optional<ApiError>)> answer(Service& service, const serv
   };
 }
 
-void handle_push(Service& service, const server::Request& request, const server::PathParams& params,
+void handle_push(Service& service, server::Request& request, const server::PathParams& params,
                  server::Responder respond, GroupPushMode mode) {
   const auto reject = [&](const ApiError& error) {
     service.metrics.count_push_rejected(error.reason);
@@ -173,7 +173,7 @@ void handle_push(Service& service, const server::Request& request, const server:
     return reject({415, "protobuf-delimited bodies are not supported yet; push the text format (text/plain; version=0.0.4)",
                    "Content-Type", "unsupported_media_type"});
   }
-  auto body = decoded_body(request, service.config.limits.max_body_bytes);
+  auto body = take_decoded_body(request, service.config.limits.max_body_bytes);
   if (!body) {
     return reject(body.error());
   }
