@@ -5,11 +5,13 @@
 namespace syncmon {
 
 Series::Series(Family family, std::string encoded_labels, std::uint64_t hash, std::size_t bucket_count)
-    : family_(family),
-      encoded_labels_(std::move(encoded_labels)),
+    : encoded_labels_(std::move(encoded_labels)),
       hash_(hash),
-      bucket_count_(bucket_count),
-      buckets_(bucket_count > 0 ? std::make_unique<std::atomic<std::uint64_t>[]>(bucket_count) : nullptr) {}
+      buckets_(bucket_count > 0 ? std::make_unique<std::atomic<std::uint64_t>[]>(bucket_count) : nullptr),
+      bucket_count_(static_cast<std::uint32_t>(bucket_count)),  // a histogram's bounds, a few dozen
+      family_(family) {}
+
+static_assert(sizeof(Series) <= 72, "Series grew past jemalloc's 80-byte size class; see the member order");
 
 struct SeriesIndex::Table {
   explicit Table(std::size_t capacity)
