@@ -168,6 +168,8 @@ std::optional<ApiError> read_problem(const RegistryView& registry, EntityKind ki
                                      const Principal& caller);
 // The 400 for an id in a URL that is not an entity id.
 ApiError invalid_id(EntityKind kind, std::string_view problem);
+// The 404 for an id in a URL that names no registered entity.
+ApiError unknown_entity(EntityKind kind, std::string_view id);
 
 // Why the admin API may not change this entity (defined in the config file), or nothing.
 std::optional<ApiError> api_change_problem(const RegistryView& registry, EntityKind kind, std::string_view id);

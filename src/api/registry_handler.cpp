@@ -155,10 +155,6 @@ std::string entity_json(const Service& service, const Record& record, const Wind
   return {buffer.GetString(), buffer.GetSize()};
 }
 
-ApiError not_found(EntityKind kind, std::string_view id) {
-  return {404, fmt::format("no {} \"{}\" is registered", entity_kind_name(kind), id), "id", "not_found"};
-}
-
 template <typename Record>
 const Record* find_record(const RegistryView& registry, std::string_view id) {
   if constexpr (std::is_same_v<Record, ProviderRecord>) {
@@ -272,7 +268,7 @@ void register_kind(server::Router& router, Service& service, EntityKind kind) {
               const Origin* origin = record != nullptr ? &record->origin : nullptr;
               if (origin == nullptr || *origin != Origin::kApi) {
                 return respond(server::make_error_response(
-                    request, origin == nullptr ? not_found(kind, id)
+                    request, origin == nullptr ? unknown_entity(kind, id)
                                                : ApiError{409,
                                                           fmt::format("{} \"{}\" is known from pushes only; there is "
                                                                       "no registry entry to delete",

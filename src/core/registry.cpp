@@ -580,6 +580,10 @@ ApiError invalid_id(EntityKind kind, std::string_view problem) {
   return {400, fmt::format("the {} id {}", entity_kind_name(kind), problem), "id", "invalid"};
 }
 
+ApiError unknown_entity(EntityKind kind, std::string_view id) {
+  return {404, fmt::format("no {} \"{}\" is registered", entity_kind_name(kind), id), "id", "not_found"};
+}
+
 std::optional<ApiError> read_problem(const RegistryView& registry, EntityKind kind, std::string_view id,
                                      const Principal& caller) {
   if (auto problem = entity_id_problem(id)) {
@@ -587,7 +591,7 @@ std::optional<ApiError> read_problem(const RegistryView& registry, EntityKind ki
   }
   const bool known = kind == EntityKind::kProvider ? registry.provider(id) != nullptr : registry.connection(id) != nullptr;
   if (!known) {
-    return ApiError{404, fmt::format("no {} \"{}\" is registered", entity_kind_name(kind), id), "id", "not_found"};
+    return unknown_entity(kind, id);
   }
   const bool allowed =
       kind == EntityKind::kProvider ? registry.may_read_provider(caller, id) : registry.may_read_connection(caller, id);

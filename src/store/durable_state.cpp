@@ -118,6 +118,13 @@ void DurableState::recover() {
                state.series.size(), state.groups.size(), state.journal.size(), keys_.size(), store_.path(), elapsed);
 }
 
+void DurableState::apply_native(Aggregator::Prepared& prepared) {
+  aggregator_.commit(prepared);
+  if (on_applied_) {
+    on_applied_(prepared.batch());
+  }
+}
+
 void DurableState::replay(const JournalRecord& record) {
   const auto damaged = [&] {
     return StoreError(fmt::format("{}: journal record {} is damaged. syncmond has not changed the file; restore it "
@@ -265,10 +272,7 @@ void DurableState::submit(PushSubmission submission, std::function<void(PushOutc
     return done({prepared.error(), {}, false});
   }
   if (options_.mode == DurabilityMode::kSnapshot) {
-    aggregator_.commit(*prepared);
-    if (on_applied_) {
-      on_applied_(prepared->batch());
-    }
+    apply_native(*prepared);
     if (submission.idempotency_key) {
       keys_.complete(*submission.idempotency_key, submission.accepted_body, /*persisted=*/false);
     }
@@ -412,10 +416,7 @@ void DurableState::commit_group(std::deque<Pending>& group) {
   group_size_.Observe(static_cast<double>(journalled.size()));
   for (auto& pending : journalled) {
     if (auto* native = std::get_if<NativePush>(&pending)) {
-      aggregator_.commit(native->prepared);
-      if (on_applied_) {
-        on_applied_(native->prepared.batch());
-      }
+      apply_native(native->prepared);
       if (native->key) {
         keys_.complete(*native->key, native->accepted_body, /*persisted=*/true);
       }

@@ -117,6 +117,8 @@ class DurableState {
   // refused it.
   Expected<std::string, ApiError> apply_group_change(GroupChange& change, bool journal, GroupStore::Undo* undo);
   void replay(const JournalRecord& record);
+  // Commits a prepared native batch and tells on_applied_: the two always go together.
+  void apply_native(Aggregator::Prepared& prepared);
   void run();
   void commit_group(std::deque<Pending>& group);
   bool snapshot();
